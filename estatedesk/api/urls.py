@@ -1,0 +1,12 @@
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from estatedesk.api import views
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("me/", views.MeApi.as_view(), name="api-me"),
+    path("org/", include("estatedesk.org.api_urls")),
+    re_path(r"^(?P<path>.*)$", views.api_not_found),
+]

@@ -1,0 +1,27 @@
+"""Housekeeping jobs that belong to no domain."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.tasks import task
+from django.utils import timezone
+
+from estatedesk.common.scheduling import periodic
+
+KEEP_FINISHED_TASKS = timedelta(days=14)
+KEEP_SCHEDULED_RUNS = timedelta(days=90)
+
+
+@periodic(name="common.prune_finished_tasks", every=timedelta(days=1), offset=timedelta(hours=19))
+@task(queue_name="periodic")
+def prune_finished_tasks() -> int:
+    """Delete finished task results and scheduler claims older than the retention period (03:00 daily)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from estatedesk.common.models import ScheduledRun
+
+    now = timezone.now()
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_FINISHED_TASKS).delete()
+    ScheduledRun.objects.filter(enqueued_at__lt=now - KEEP_SCHEDULED_RUNS).delete()
+    return deleted

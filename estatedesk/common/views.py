@@ -1,0 +1,40 @@
+"""Error pages in the user's language, never a traceback; API paths get the JSON error body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.utils.translation import gettext as _
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    if _is_api(request):
+        codes = {400: "invalid", 403: "permission_denied", 404: "not_found", 500: "server_error"}
+        return JsonResponse({"code": codes[status], "message": message, "fields": {}}, status=status)
+    try:
+        body = loader.render_to_string("error.html", {"status": status, "title": title, "message": message}, request)
+    except Exception:  # noqa: BLE001 - the error page itself must never fail
+        body = f"<h1>{status}</h1><p>{message}</p>"
+    return HttpResponse(body, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return _page(request, 400, _("Bad request"), _("The request could not be understood."))
+
+
+def permission_denied(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return _page(request, 403, _("No access"), _("You do not have access to this page."))
+
+
+def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return _page(request, 404, _("Not found"), _("This page does not exist, or you do not have access to it."))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _page(request, 500, _("Something went wrong"), _("The error has been logged. Please try again later."))

@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from estatedesk.org import views as org_views
+
+admin.site.site_header = _("EstateDesk administration")
+admin.site.site_title = _("EstateDesk")
+admin.site.index_title = _("System administration")
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("estatedesk.accounts.urls")),
+    path("org/", include("estatedesk.org.urls")),
+    path("portal/", include("estatedesk.owners.urls")),
+    path("api/", include("estatedesk.api.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "estatedesk.common.views.bad_request"
+handler403 = "estatedesk.common.views.permission_denied"
+handler404 = "estatedesk.common.views.page_not_found"
+handler500 = "estatedesk.common.views.server_error"

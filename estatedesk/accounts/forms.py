@@ -7,9 +7,14 @@ class LoginForm(AuthenticationForm):
     username = forms.CharField(
         label=_("Username or mobile phone"),
         max_length=150,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}),
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}
+        ),
     )
     error_messages = {
-        "invalid_login": _("The username or password is not correct. Accounts are locked for a while after repeated failures."),
+        "invalid_login": _(
+            "The username or password is not correct. "
+            "Accounts are locked for a while after repeated failures."
+        ),
         "inactive": _("This account is disabled."),
     }

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -38,7 +40,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         .select_related("company", "branch", "project", "department")
         .order_by("level", "role")
     )
-    return render(request, "accounts/profile.html", {"memberships": memberships, "scope": scope_for(request.user)})
+    return render(
+        request, "accounts/profile.html", {"memberships": memberships, "scope": scope_for(request.user)}
+    )
 
 
 @require_POST
@@ -46,8 +50,6 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     """Django's set_language, and the signed-in user's preference is remembered for next time."""
     language = request.POST.get("language", "")
     if request.user.is_authenticated:
-        try:
+        with contextlib.suppress(DomainError):  # an unknown language is ignored, as set_language does
             user_set_language(actor=request.user, language=language)
-        except DomainError:
-            pass
     return set_language(request)

@@ -26,7 +26,11 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: Any, obj: Any) -> None:
         audit_record(
-            actor=request.user, action="delete", obj=obj, changes=model_changes(obj), project_id=getattr(obj, "project_id", None)
+            actor=request.user,
+            action="delete",
+            obj=obj,
+            changes=model_changes(obj),
+            project_id=getattr(obj, "project_id", None),
         )
         super().delete_model(request, obj)
 

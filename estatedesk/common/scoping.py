@@ -19,6 +19,10 @@ from django.http import Http404
 
 M = TypeVar("M", bound=models.Model)
 
+# Q() is no good for "every row": `Q() | Q(x)` is just `Q(x)`. These two combine correctly.
+EVERYTHING = ~Q(pk__in=[])
+NO_ROWS = Q(pk__in=[])
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -60,7 +64,7 @@ class Scope:
     def project_q(self, lookup: str = "project_id") -> Q:
         """Rows whose project is covered by a staff role."""
         if self.is_global:
-            return Q()
+            return EVERYTHING
         return Q(**{f"{lookup}__in": sorted(self.project_ids)})
 
 
@@ -106,7 +110,7 @@ class ScopedQuerySet(models.QuerySet[M]):
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
 
 
-def get_for_user_or_404(queryset: ScopedQuerySet[M], *, user: Any, **lookup: Any) -> M:
+def get_for_user_or_404[T: models.Model](queryset: ScopedQuerySet[T], *, user: Any, **lookup: Any) -> T:
     """Turn an id into an object the user may see, or 404: a missing and an out-of-scope object look the
     same from outside, so ids leak nothing."""
     try:

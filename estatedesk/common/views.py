@@ -18,7 +18,9 @@ def _page(request: HttpRequest, status: int, title: str, message: str) -> HttpRe
         codes = {400: "invalid", 403: "permission_denied", 404: "not_found", 500: "server_error"}
         return JsonResponse({"code": codes[status], "message": message, "fields": {}}, status=status)
     try:
-        body = loader.render_to_string("error.html", {"status": status, "title": title, "message": message}, request)
+        body = loader.render_to_string(
+            "error.html", {"status": status, "title": title, "message": message}, request
+        )
     except Exception:  # noqa: BLE001 - the error page itself must never fail
         body = f"<h1>{status}</h1><p>{message}</p>"
     return HttpResponse(body, status=status)
@@ -33,8 +35,12 @@ def permission_denied(request: HttpRequest, exception: Any = None) -> HttpRespon
 
 
 def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
-    return _page(request, 404, _("Not found"), _("This page does not exist, or you do not have access to it."))
+    return _page(
+        request, 404, _("Not found"), _("This page does not exist, or you do not have access to it.")
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _page(request, 500, _("Something went wrong"), _("The error has been logged. Please try again later."))
+    return _page(
+        request, 500, _("Something went wrong"), _("The error has been logged. Please try again later.")
+    )

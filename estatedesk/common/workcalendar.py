@@ -57,9 +57,13 @@ class Calendar:
             start_time, end_day, end_time = time(0, 0), day + timedelta(days=1), time(0, 0)
         else:
             start_time = self.opens
-            end_day, end_time = (day + timedelta(days=1), time(0, 0)) if self.closes == time(0, 0) else (
-                day,
-                self.closes,
+            end_day, end_time = (
+                (day + timedelta(days=1), time(0, 0))
+                if self.closes == time(0, 0)
+                else (
+                    day,
+                    self.closes,
+                )
             )
         return (
             datetime.combine(day, start_time, tzinfo=self.tz),

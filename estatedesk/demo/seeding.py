@@ -15,7 +15,16 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from estatedesk.org.choices import BuildingKind, DepartmentKind, Role, ScopeLevel
-from estatedesk.org.models import Branch, Building, Company, Department, Membership, Project, Unit, WorkingCalendar
+from estatedesk.org.models import (
+    Branch,
+    Building,
+    Company,
+    Department,
+    Membership,
+    Project,
+    Unit,
+    WorkingCalendar,
+)
 from estatedesk.org.services import company_seed_defaults
 from estatedesk.owners.choices import Relation
 from estatedesk.owners.models import Occupancy, Resident
@@ -35,30 +44,176 @@ class DemoAccount:
 
 
 ACCOUNTS: list[DemoAccount] = [
-    DemoAccount("sysadmin", "系统管理员", Role.SYSTEM_ADMIN, ScopeLevel.COMPANY, "", "", "System administrator, Django admin"),
-    DemoAccount("gm", "王总经理", Role.GENERAL_MANAGER, ScopeLevel.COMPANY, "", DepartmentKind.GENERAL_MANAGEMENT, "General manager 总经理"),
-    DemoAccount("leader", "李分管领导", Role.LEADER, ScopeLevel.COMPANY, "", DepartmentKind.GENERAL_MANAGEMENT, "Leader in charge 分管领导"),
-    DemoAccount("hq", "赵物业管理部", Role.HQ_PROPERTY, ScopeLevel.COMPANY, "", DepartmentKind.HQ_PROPERTY, "HQ property management dept 物业管理部"),
-    DemoAccount("admindept", "钱行政部", Role.ADMIN_DEPT, ScopeLevel.COMPANY, "", DepartmentKind.ADMIN, "Admin department 行政部"),
-    DemoAccount("branchmgr", "孙分公司经理", Role.BRANCH_MANAGER, ScopeLevel.BRANCH, "QD", "", "Branch manager, 青岛分公司"),
-    DemoAccount("qamgr", "周品质部经理", Role.QA_MANAGER, ScopeLevel.BRANCH, "QD", DepartmentKind.QUALITY, "QA manager 品质部经理, 青岛分公司"),
-    DemoAccount("qastaff", "吴品质专员", Role.QA_STAFF, ScopeLevel.BRANCH, "QD", DepartmentKind.QUALITY, "QA staff 品质部, 青岛分公司"),
-    DemoAccount("docadmin", "郑文件管理员", Role.DOC_ADMIN, ScopeLevel.BRANCH, "QD", DepartmentKind.ADMIN, "Document administrator 文件管理员, 青岛分公司"),
-    DemoAccount("pm_a", "冯项目经理", Role.PROJECT_MANAGER, ScopeLevel.PROJECT, "QD-HJ", "", "Project manager 项目经理, 海景花园 (project A)"),
-    DemoAccount("supervisor_a", "陈客服主管", Role.CS_SUPERVISOR, ScopeLevel.PROJECT, "QD-HJ", DepartmentKind.CUSTOMER_SERVICE, "CS supervisor 客服主管, project A"),
-    DemoAccount("agent_a", "褚客服专员", Role.CS_AGENT, ScopeLevel.PROJECT, "QD-HJ", DepartmentKind.CUSTOMER_SERVICE, "CS agent 客服专员, project A"),
-    DemoAccount("engineer_a", "卫工程主管", Role.DEPT_SUPERVISOR, ScopeLevel.PROJECT, "QD-HJ", DepartmentKind.ENGINEERING, "Department supervisor 工作主管 (engineering), project A"),
-    DemoAccount("executor_a", "蒋维修工", Role.EXECUTOR, ScopeLevel.PROJECT, "QD-HJ", DepartmentKind.ENGINEERING, "Executor 执行人 (engineering), project A"),
-    DemoAccount("owner_a", "沈业主", "owner", ScopeLevel.PROJECT, "QD-HJ", "", "Owner 业主 of unit 1-1-101, project A"),
-    DemoAccount("outsider", "韩外部主管", Role.CS_SUPERVISOR, ScopeLevel.PROJECT, "JN-QC", DepartmentKind.CUSTOMER_SERVICE, "CS supervisor of another branch: sees nothing of 青岛"),
+    DemoAccount(
+        "sysadmin",
+        "系统管理员",
+        Role.SYSTEM_ADMIN,
+        ScopeLevel.COMPANY,
+        "",
+        "",
+        "System administrator, Django admin",
+    ),
+    DemoAccount(
+        "gm",
+        "王总经理",
+        Role.GENERAL_MANAGER,
+        ScopeLevel.COMPANY,
+        "",
+        DepartmentKind.GENERAL_MANAGEMENT,
+        "General manager 总经理",
+    ),
+    DemoAccount(
+        "leader",
+        "李分管领导",
+        Role.LEADER,
+        ScopeLevel.COMPANY,
+        "",
+        DepartmentKind.GENERAL_MANAGEMENT,
+        "Leader in charge 分管领导",
+    ),
+    DemoAccount(
+        "hq",
+        "赵物业管理部",
+        Role.HQ_PROPERTY,
+        ScopeLevel.COMPANY,
+        "",
+        DepartmentKind.HQ_PROPERTY,
+        "HQ property management dept 物业管理部",
+    ),
+    DemoAccount(
+        "admindept",
+        "钱行政部",
+        Role.ADMIN_DEPT,
+        ScopeLevel.COMPANY,
+        "",
+        DepartmentKind.ADMIN,
+        "Admin department 行政部",
+    ),
+    DemoAccount(
+        "branchmgr",
+        "孙分公司经理",
+        Role.BRANCH_MANAGER,
+        ScopeLevel.BRANCH,
+        "QD",
+        "",
+        "Branch manager, 青岛分公司",
+    ),
+    DemoAccount(
+        "qamgr",
+        "周品质部经理",
+        Role.QA_MANAGER,
+        ScopeLevel.BRANCH,
+        "QD",
+        DepartmentKind.QUALITY,
+        "QA manager 品质部经理, 青岛分公司",
+    ),
+    DemoAccount(
+        "qastaff",
+        "吴品质专员",
+        Role.QA_STAFF,
+        ScopeLevel.BRANCH,
+        "QD",
+        DepartmentKind.QUALITY,
+        "QA staff 品质部, 青岛分公司",
+    ),
+    DemoAccount(
+        "docadmin",
+        "郑文件管理员",
+        Role.DOC_ADMIN,
+        ScopeLevel.BRANCH,
+        "QD",
+        DepartmentKind.ADMIN,
+        "Document administrator 文件管理员, 青岛分公司",
+    ),
+    DemoAccount(
+        "pm_a",
+        "冯项目经理",
+        Role.PROJECT_MANAGER,
+        ScopeLevel.PROJECT,
+        "QD-HJ",
+        "",
+        "Project manager 项目经理, 海景花园 (project A)",
+    ),
+    DemoAccount(
+        "supervisor_a",
+        "陈客服主管",
+        Role.CS_SUPERVISOR,
+        ScopeLevel.PROJECT,
+        "QD-HJ",
+        DepartmentKind.CUSTOMER_SERVICE,
+        "CS supervisor 客服主管, project A",
+    ),
+    DemoAccount(
+        "agent_a",
+        "褚客服专员",
+        Role.CS_AGENT,
+        ScopeLevel.PROJECT,
+        "QD-HJ",
+        DepartmentKind.CUSTOMER_SERVICE,
+        "CS agent 客服专员, project A",
+    ),
+    DemoAccount(
+        "engineer_a",
+        "卫工程主管",
+        Role.DEPT_SUPERVISOR,
+        ScopeLevel.PROJECT,
+        "QD-HJ",
+        DepartmentKind.ENGINEERING,
+        "Department supervisor 工作主管 (engineering), project A",
+    ),
+    DemoAccount(
+        "executor_a",
+        "蒋维修工",
+        Role.EXECUTOR,
+        ScopeLevel.PROJECT,
+        "QD-HJ",
+        DepartmentKind.ENGINEERING,
+        "Executor 执行人 (engineering), project A",
+    ),
+    DemoAccount(
+        "owner_a", "沈业主", "owner", ScopeLevel.PROJECT, "QD-HJ", "", "Owner 业主 of unit 1-1-101, project A"
+    ),
+    DemoAccount(
+        "outsider",
+        "韩外部主管",
+        Role.CS_SUPERVISOR,
+        ScopeLevel.PROJECT,
+        "JN-QC",
+        DepartmentKind.CUSTOMER_SERVICE,
+        "CS supervisor of another branch: sees nothing of 青岛",
+    ),
 ]
 
 BRANCHES = [("QD", "青岛分公司", "青岛"), ("JN", "济南分公司", "济南")]
 PROJECTS = [
     # code, branch, name, address, hotline 1, hotline 2, mailbox
-    ("QD-HJ", "QD", "海景花园", "青岛市市南区海景路 8 号", "0532-8000 1001", "0532-8000 1002", "complaints-hj@estatedesk.invalid"),
-    ("QD-LX", "QD", "绿溪苑", "青岛市崂山区绿溪路 18 号", "0532-8000 2001", "0532-8000 2002", "complaints-lx@estatedesk.invalid"),
-    ("JN-QC", "JN", "泉城公馆", "济南市历下区泉城路 66 号", "0531-8000 3001", "0531-8000 3002", "complaints-qc@estatedesk.invalid"),
+    (
+        "QD-HJ",
+        "QD",
+        "海景花园",
+        "青岛市市南区海景路 8 号",
+        "0532-8000 1001",
+        "0532-8000 1002",
+        "complaints-hj@estatedesk.invalid",
+    ),
+    (
+        "QD-LX",
+        "QD",
+        "绿溪苑",
+        "青岛市崂山区绿溪路 18 号",
+        "0532-8000 2001",
+        "0532-8000 2002",
+        "complaints-lx@estatedesk.invalid",
+    ),
+    (
+        "JN-QC",
+        "JN",
+        "泉城公馆",
+        "济南市历下区泉城路 66 号",
+        "0531-8000 3001",
+        "0531-8000 3002",
+        "complaints-qc@estatedesk.invalid",
+    ),
 ]
 PROJECT_DEPARTMENTS = [
     (DepartmentKind.CUSTOMER_SERVICE, "客服部"),
@@ -75,7 +230,9 @@ COMPANY_DEPARTMENTS = [
     (DepartmentKind.ADMIN, "行政部"),
 ]
 COMMON_AREAS = [("G1", "中心花园"), ("P1", "地下车库"), ("M1", "南门岗亭")]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国玉兰红梅志文海燕鹏飞晓东"
 
 
@@ -88,14 +245,22 @@ def _company() -> Company:
 def _org(company: Company) -> dict[str, Project]:
     calendars = {c.code: c for c in WorkingCalendar.objects.filter(company=company)}
     for kind, name in COMPANY_DEPARTMENTS:
-        Department.objects.get_or_create(company=company, branch=None, project=None, kind=kind, defaults={"name": name})
+        Department.objects.get_or_create(
+            company=company, branch=None, project=None, kind=kind, defaults={"name": name}
+        )
     branches = {}
     for code, name, city in BRANCHES:
-        branch, _ = Branch.objects.get_or_create(code=code, defaults={"company": company, "name": name, "city": city})
+        branch, _ = Branch.objects.get_or_create(
+            code=code, defaults={"company": company, "name": name, "city": city}
+        )
         branches[code] = branch
         for kind, dept_name in BRANCH_DEPARTMENTS:
             Department.objects.get_or_create(
-                company=company, branch=branch, project=None, kind=kind, defaults={"name": f"{name}{dept_name}"}
+                company=company,
+                branch=branch,
+                project=None,
+                kind=kind,
+                defaults={"name": f"{name}{dept_name}"},
             )
     projects = {}
     for code, branch_code, name, address, hotline_1, hotline_2, mailbox in PROJECTS:
@@ -115,7 +280,11 @@ def _org(company: Company) -> dict[str, Project]:
         projects[code] = project
         for kind, dept_name in PROJECT_DEPARTMENTS:
             Department.objects.get_or_create(
-                company=company, branch=None, project=project, kind=kind, defaults={"name": f"{name}{dept_name}"}
+                company=company,
+                branch=None,
+                project=project,
+                kind=kind,
+                defaults={"name": f"{name}{dept_name}"},
             )
         _buildings_and_units(project)
     return projects
@@ -127,7 +296,9 @@ def _buildings_and_units(project: Project) -> None:
     buildings = [
         Building(project=project, code=str(number), name=f"{number}号楼", kind=BuildingKind.BUILDING)
         for number in range(1, 6)
-    ] + [Building(project=project, code=code, name=name, kind=BuildingKind.AREA) for code, name in COMMON_AREAS]
+    ] + [
+        Building(project=project, code=code, name=name, kind=BuildingKind.AREA) for code, name in COMMON_AREAS
+    ]
     Building.objects.bulk_create(buildings)
     units = []
     for building in Building.objects.filter(project=project, kind=BuildingKind.BUILDING):
@@ -143,7 +314,11 @@ def _buildings_and_units(project: Project) -> None:
                             floor=floor,
                             number=number,
                             label=f"{building.code}-{entrance}-{number}",
-                            floor_area=Decimal(random.Random(f"{project.code}{building.code}{entrance}{number}").choice([89, 96, 118, 135, 142])),  # noqa: S311
+                            floor_area=Decimal(
+                                random.Random(f"{project.code}{building.code}{entrance}{number}").choice(  # noqa: S311
+                                    [89, 96, 118, 135, 142]
+                                )
+                            ),  # noqa: S311
                         )
                     )
     Unit.objects.bulk_create(units)
@@ -158,10 +333,17 @@ def _residents(project: Project) -> None:
         if rng.random() < 0.15:
             continue
         name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
-        phone = "1" + rng.choice(["38", "39", "58", "86", "89"]) + "".join(str(rng.randrange(10)) for _ in range(8))
+        phone = (
+            "1"
+            + rng.choice(["38", "39", "58", "86", "89"])
+            + "".join(str(rng.randrange(10)) for _ in range(8))
+        )
         resident = Resident.objects.create(name=name, phone=phone)
         Occupancy.objects.create(
-            resident=resident, unit=unit, relation=Relation.OWNER, started_on=date(2020 + rng.randrange(6), 1 + rng.randrange(12), 1)
+            resident=resident,
+            unit=unit,
+            relation=Relation.OWNER,
+            started_on=date(2020 + rng.randrange(6), 1 + rng.randrange(12), 1),
         )
 
 
@@ -180,10 +362,18 @@ def _accounts(company: Company, projects: dict[str, Project]) -> None:
         if account.role == "owner":
             project = projects[account.node]
             unit = Unit.objects.get(project=project, label="1-1-101")
-            resident, _ = Resident.objects.get_or_create(user=user, defaults={"name": account.display_name, "phone": "13800001234"})
-            Occupancy.objects.filter(unit=unit, ended_on__isnull=True).exclude(resident=resident).update(ended_on=date(2024, 12, 31))
+            resident, _ = Resident.objects.get_or_create(
+                user=user, defaults={"name": account.display_name, "phone": "13800001234"}
+            )
+            Occupancy.objects.filter(unit=unit, ended_on__isnull=True).exclude(resident=resident).update(
+                ended_on=date(2024, 12, 31)
+            )
             Occupancy.objects.get_or_create(
-                resident=resident, unit=unit, relation=Relation.OWNER, ended_on=None, defaults={"started_on": date(2021, 5, 1)}
+                resident=resident,
+                unit=unit,
+                relation=Relation.OWNER,
+                ended_on=None,
+                defaults={"started_on": date(2021, 5, 1)},
             )
             continue
         branch = Branch.objects.get(code=account.node) if account.level == ScopeLevel.BRANCH else None

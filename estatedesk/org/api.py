@@ -7,12 +7,12 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from rest_framework import generics
+from rest_framework.exceptions import PermissionDenied
 
 from estatedesk.common.scoping import get_for_user_or_404
 from estatedesk.org import selectors, serializers
 from estatedesk.org.models import Project, Unit
 from estatedesk.org.permissions import can_anywhere
-from rest_framework.exceptions import PermissionDenied
 
 
 class StaffOnlyMixin:
@@ -54,7 +54,9 @@ class ProjectDetailApi(generics.RetrieveAPIView):
     lookup_field = "code"
 
     def get_object(self) -> Project:
-        return get_for_user_or_404(selectors.project_list(user=self.request.user), user=self.request.user, code=self.kwargs["code"])
+        return get_for_user_or_404(
+            selectors.project_list(user=self.request.user), user=self.request.user, code=self.kwargs["code"]
+        )
 
 
 class BuildingListApi(generics.ListAPIView):

@@ -22,7 +22,14 @@ class WorkingCalendarForm(forms.ModelForm):
 
     class Meta:
         model = WorkingCalendar
-        fields = ["name", "is_24_hours", "opens_at", "closes_at", "working_weekdays", "observes_public_holidays"]
+        fields = [
+            "name",
+            "is_24_hours",
+            "opens_at",
+            "closes_at",
+            "working_weekdays",
+            "observes_public_holidays",
+        ]
         widgets = {
             "opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

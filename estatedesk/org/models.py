@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from estatedesk.common.models import TimeStampedModel
-from estatedesk.common.scoping import Scope, ScopedManager
+from estatedesk.common.scoping import NO_ROWS, Scope, ScopedManager
 from estatedesk.org.choices import BuildingKind, CalendarKind, DayKind, DepartmentKind, Role, ScopeLevel
 
 code_validator = RegexValidator(r"^[A-Z0-9][A-Z0-9-]{0,19}$", _("Use capital letters, digits and dashes."))
@@ -42,7 +42,9 @@ class Company(TimeStampedModel):
 class Branch(TimeStampedModel):
     """A branch company (各地物业公司)."""
 
-    company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="branches")
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="branches"
+    )
     code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=100)
     city = models.CharField(_("city"), max_length=50, blank=True)
@@ -67,7 +69,9 @@ class Branch(TimeStampedModel):
 class WorkingCalendar(TimeStampedModel):
     """When a service is open (R-CH-1). SLA clocks of the projects that use it run only while open."""
 
-    company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="calendars")
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="calendars"
+    )
     code = models.CharField(_("code"), max_length=20, validators=[code_validator])
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=CalendarKind.choices)
@@ -99,7 +103,7 @@ class WorkingCalendar(TimeStampedModel):
     @classmethod
     def scope_filter(cls, scope: Scope) -> Q:
         if not scope.is_staff_member:
-            return Q(pk__in=[])
+            return NO_ROWS
         return Q(company_id__in=sorted(scope.company_ids))
 
     @property
@@ -112,7 +116,9 @@ class WorkingCalendar(TimeStampedModel):
 class PublicHoliday(models.Model):
     """A public holiday or a make-up working day (调休) of the company's region."""
 
-    company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="holidays")
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="holidays"
+    )
     day = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=20, choices=DayKind.choices)
     name = models.CharField(_("name"), max_length=50)
@@ -136,7 +142,9 @@ class PublicHoliday(models.Model):
 class Project(TimeStampedModel):
     """A project and its management office (项目部 / 管理处)."""
 
-    branch = models.ForeignKey(Branch, verbose_name=_("branch company"), on_delete=models.PROTECT, related_name="projects")
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch company"), on_delete=models.PROTECT, related_name="projects"
+    )
     code = models.CharField(_("project code"), max_length=20, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=100)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -180,10 +188,14 @@ class Project(TimeStampedModel):
 class Building(TimeStampedModel):
     """A building (楼栋) or a common area (公共区域) of a project."""
 
-    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="buildings")
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="buildings"
+    )
     code = models.CharField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=50)
-    kind = models.CharField(_("kind"), max_length=10, choices=BuildingKind.choices, default=BuildingKind.BUILDING)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=BuildingKind.choices, default=BuildingKind.BUILDING
+    )
 
     objects = ScopedManager()
 
@@ -204,13 +216,19 @@ class Building(TimeStampedModel):
 class Unit(TimeStampedModel):
     """A unit (房号), labelled building-entrance-number, e.g. "3-2-501"."""
 
-    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="units")
-    building = models.ForeignKey(Building, verbose_name=_("building"), on_delete=models.CASCADE, related_name="units")
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="units"
+    )
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.CASCADE, related_name="units"
+    )
     entrance = models.CharField(_("entrance"), max_length=10, blank=True)
     floor = models.SmallIntegerField(_("floor"))
     number = models.CharField(_("unit number"), max_length=20)
     label = models.CharField(_("unit"), max_length=50, help_text=_("Building-entrance-number, e.g. 3-2-501."))
-    floor_area = models.DecimalField(_("floor area (m²)"), max_digits=8, decimal_places=2, null=True, blank=True)
+    floor_area = models.DecimalField(
+        _("floor area (m²)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
 
     objects = ScopedManager()
 
@@ -225,22 +243,38 @@ class Unit(TimeStampedModel):
 
     @classmethod
     def scope_filter(cls, scope: Scope) -> Q:
-        staff = scope.project_q("project_id") if scope.is_staff_member else Q(pk__in=[])
+        staff = scope.project_q("project_id") if scope.is_staff_member else NO_ROWS
         if scope.is_owner:
             # The owners app links residents to units; an owner sees only the units they live in.
             occupancy = apps.get_model("owners", "Occupancy")
             staff |= Q(
-                id__in=occupancy.objects.filter(resident__user_id=scope.user_id, ended_on__isnull=True).values(
-                    "unit_id"
-                )
+                id__in=occupancy.objects.filter(
+                    resident__user_id=scope.user_id, ended_on__isnull=True
+                ).values("unit_id")
             )
         return staff
 
 
 class Department(TimeStampedModel):
-    company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="departments")
-    branch = models.ForeignKey(Branch, verbose_name=_("branch company"), on_delete=models.CASCADE, null=True, blank=True, related_name="departments")
-    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, null=True, blank=True, related_name="departments")
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, related_name="departments"
+    )
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch company"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="departments",
+    )
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="departments",
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=DepartmentKind.choices)
     name = models.CharField(_("name"), max_length=100)
     email = models.EmailField(_("email"), blank=True)
@@ -258,7 +292,9 @@ class Department(TimeStampedModel):
                 name="department_kind_unique_company",
             ),
             models.UniqueConstraint(
-                fields=["branch", "kind"], condition=Q(project__isnull=True), name="department_kind_unique_branch"
+                fields=["branch", "kind"],
+                condition=Q(project__isnull=True),
+                name="department_kind_unique_branch",
             ),
             models.UniqueConstraint(fields=["project", "kind"], name="department_kind_unique_project"),
         ]
@@ -275,7 +311,7 @@ class Department(TimeStampedModel):
     @classmethod
     def scope_filter(cls, scope: Scope) -> Q:
         if not scope.is_staff_member:
-            return Q(pk__in=[])
+            return NO_ROWS
         if scope.is_global:
             return Q(company_id__in=sorted(scope.company_ids))
         # Company-level departments (HQ) are known to everyone in the company; branch and project
@@ -290,13 +326,38 @@ class Department(TimeStampedModel):
 class Membership(TimeStampedModel):
     """A user holds `role` at one org node: the whole company, one branch, or one project."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     level = models.CharField(_("level"), max_length=10, choices=ScopeLevel.choices)
-    company = models.ForeignKey(Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="memberships")
-    branch = models.ForeignKey(Branch, verbose_name=_("branch company"), on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
-    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
-    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships")
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    branch = models.ForeignKey(
+        Branch,
+        verbose_name=_("branch company"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = ScopedManager()
@@ -320,7 +381,9 @@ class Membership(TimeStampedModel):
                 name="membership_role_unique_company",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "branch"], condition=Q(level=ScopeLevel.BRANCH), name="membership_role_unique_branch"
+                fields=["user", "role", "branch"],
+                condition=Q(level=ScopeLevel.BRANCH),
+                name="membership_role_unique_branch",
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "project"],
@@ -339,7 +402,7 @@ class Membership(TimeStampedModel):
     @classmethod
     def scope_filter(cls, scope: Scope) -> Q:
         if not scope.is_staff_member:
-            return Q(pk__in=[])
+            return NO_ROWS
         if scope.is_global:
             return Q(company_id__in=sorted(scope.company_ids))
         return Q(branch_id__in=sorted(scope.branch_ids)) | Q(project_id__in=sorted(scope.project_ids))

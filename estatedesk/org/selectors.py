@@ -13,7 +13,16 @@ from estatedesk.common.models import AuditEntry
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
 from estatedesk.common.workcalendar import Calendar
 from estatedesk.org.choices import DayKind
-from estatedesk.org.models import Branch, Building, Department, Membership, Project, PublicHoliday, Unit, WorkingCalendar
+from estatedesk.org.models import (
+    Branch,
+    Building,
+    Department,
+    Membership,
+    Project,
+    PublicHoliday,
+    Unit,
+    WorkingCalendar,
+)
 
 
 def project_list(*, user: Any) -> QuerySet[Project]:
@@ -31,7 +40,9 @@ def project_list(*, user: Any) -> QuerySet[Project]:
 
 def project_get_for_user(*, user: Any, code: str) -> Project:
     return get_for_user_or_404(
-        Project.objects.select_related("branch__company", "service_calendar", "hotline_calendar"), user=user, code=code
+        Project.objects.select_related("branch__company", "service_calendar", "hotline_calendar"),
+        user=user,
+        code=code,
     )
 
 
@@ -90,7 +101,9 @@ def calendar_for(calendar: WorkingCalendar) -> Calendar:
     holidays: set[date] = set()
     makeups: set[date] = set()
     if calendar.observes_public_holidays:
-        for day, kind in PublicHoliday.objects.filter(company_id=calendar.company_id).values_list("day", "kind"):
+        for day, kind in PublicHoliday.objects.filter(company_id=calendar.company_id).values_list(
+            "day", "kind"
+        ):
             (holidays if kind == DayKind.HOLIDAY else makeups).add(day)
     return Calendar(
         tz=ZoneInfo(settings.TIME_ZONE),

@@ -16,7 +16,14 @@ from estatedesk.org.choices import DayKind, Role, ScopeLevel
 from estatedesk.org.models import Branch, Company, Membership, Project, PublicHoliday, WorkingCalendar
 from estatedesk.org.permissions import require
 
-CALENDAR_FIELDS = ["name", "is_24_hours", "opens_at", "closes_at", "working_weekdays", "observes_public_holidays"]
+CALENDAR_FIELDS = [
+    "name",
+    "is_24_hours",
+    "opens_at",
+    "closes_at",
+    "working_weekdays",
+    "observes_public_holidays",
+]
 PROJECT_CONTACT_FIELDS = ["hotline_1", "hotline_2", "complaint_email"]
 
 
@@ -48,7 +55,12 @@ def working_calendar_update(*, actor: Any, calendar: WorkingCalendar, **changes:
         working_weekdays=calendar.working_weekdays,
     )
     calendar.save()
-    audit_record(actor=actor, action="update", obj=calendar, changes=diff(before, model_changes(calendar, CALENDAR_FIELDS)))
+    audit_record(
+        actor=actor,
+        action="update",
+        obj=calendar,
+        changes=diff(before, model_changes(calendar, CALENDAR_FIELDS)),
+    )
     return calendar
 
 
@@ -57,9 +69,13 @@ def public_holiday_set(*, actor: Any, company: Company, day: date, kind: str, na
     """Mark a day as a public holiday or a make-up working day; setting it again changes it."""
     require(actor, "org.calendar.manage")
     if kind not in DayKind.values:
-        raise DomainError("org.invalid_day_kind", _("Unknown kind of day."), fields={"kind": [_("Unknown kind of day.")]})
+        raise DomainError(
+            "org.invalid_day_kind", _("Unknown kind of day."), fields={"kind": [_("Unknown kind of day.")]}
+        )
     if not name.strip():
-        raise DomainError("org.name_required", _("Give the day a name."), fields={"name": [_("This field is required.")]})
+        raise DomainError(
+            "org.name_required", _("Give the day a name."), fields={"name": [_("This field is required.")]}
+        )
     holiday, created = PublicHoliday.objects.select_for_update().get_or_create(
         company=company, day=day, defaults={"kind": kind, "name": name.strip()}
     )
@@ -79,7 +95,12 @@ def public_holiday_set(*, actor: Any, company: Company, day: date, kind: str, na
 @transaction.atomic
 def public_holiday_remove(*, actor: Any, holiday: PublicHoliday) -> None:
     require(actor, "org.calendar.manage")
-    audit_record(actor=actor, action="delete", obj=holiday, changes={"day": holiday.day.isoformat(), "kind": holiday.kind})
+    audit_record(
+        actor=actor,
+        action="delete",
+        obj=holiday,
+        changes={"day": holiday.day.isoformat(), "kind": holiday.kind},
+    )
     holiday.delete()
 
 
@@ -126,7 +147,13 @@ def membership_grant(
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
-                user=user, role=role, level=level, company=company, branch=branch, project=project, department=department
+                user=user,
+                role=role,
+                level=level,
+                company=company,
+                branch=branch,
+                project=project,
+                department=department,
             )
     except IntegrityError as exc:
         raise DomainError("org.membership_exists", _("This user already has that role there.")) from exc
@@ -158,7 +185,16 @@ def membership_revoke(*, actor: Any, membership: Membership) -> None:
 
 DEFAULT_CALENDARS = [
     # (code, name, kind, is_24_hours, opens, closes, weekdays, observes public holidays)
-    ("CS-CENTRE", "客户服务中心 08:00–20:00", "service_centre", False, time(8, 0), time(20, 0), "1234567", False),
+    (
+        "CS-CENTRE",
+        "客户服务中心 08:00–20:00",
+        "service_centre",
+        False,
+        time(8, 0),
+        time(20, 0),
+        "1234567",
+        False,
+    ),
     ("HOTLINE-24H", "售后投诉电话 24 小时", "hotline", True, time(0, 0), time(0, 0), "1234567", False),
     ("OFFICE", "办公时间 09:00–18:00", "office", False, time(9, 0), time(18, 0), "12345", True),
 ]

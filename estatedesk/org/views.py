@@ -38,7 +38,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "org/home.html",
-        {"projects": projects, "scope": scope, "roles": sorted(scope.all_roles), "today": timezone.localdate()},
+        {
+            "projects": projects,
+            "scope": scope,
+            "roles": sorted(scope.all_roles),
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -57,7 +62,9 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        form = ProjectContactsForm(request.POST, instance=selectors.project_get_for_user(user=request.user, code=code))
+        form = ProjectContactsForm(
+            request.POST, instance=selectors.project_get_for_user(user=request.user, code=code)
+        )
         if form.is_valid():
             try:
                 services.project_contacts_update(actor=request.user, project=project, **form.cleaned_data)

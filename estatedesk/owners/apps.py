@@ -11,4 +11,6 @@ class OwnersConfig(AppConfig):
         from estatedesk.common.navigation import NavItem, register_nav
         from estatedesk.common.scoping import scope_for
 
-        register_nav(NavItem("owners", _("My home"), "owners:portal", 5, lambda user: scope_for(user).is_owner, "⌂"))
+        register_nav(
+            NavItem("owners", _("My home"), "owners:portal", 5, lambda user: scope_for(user).is_owner, "⌂")
+        )

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from estatedesk.common.models import TimeStampedModel
-from estatedesk.common.scoping import Scope, ScopedManager
+from estatedesk.common.scoping import EVERYTHING, NO_ROWS, Scope, ScopedManager
 from estatedesk.org.models import Unit
 from estatedesk.owners.choices import Relation
 
@@ -41,12 +41,14 @@ class Resident(TimeStampedModel):
 
     @classmethod
     def scope_filter(cls, scope: Scope) -> Q:
-        condition = Q(pk__in=[])
+        condition = NO_ROWS
         if scope.is_global:
-            condition = Q()
+            condition = EVERYTHING
         elif scope.is_staff_member:
             condition = Q(
-                id__in=Occupancy.objects.filter(unit__project_id__in=sorted(scope.project_ids)).values("resident_id")
+                id__in=Occupancy.objects.filter(unit__project_id__in=sorted(scope.project_ids)).values(
+                    "resident_id"
+                )
             )
         if scope.is_owner:
             condition |= Q(user_id=scope.user_id)
@@ -54,8 +56,12 @@ class Resident(TimeStampedModel):
 
 
 class Occupancy(TimeStampedModel):
-    resident = models.ForeignKey(Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="occupancies")
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="occupancies")
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="occupancies"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="occupancies"
+    )
     relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
     started_on = models.DateField(_("move-in date"), null=True, blank=True)
     ended_on = models.DateField(_("moved out on"), null=True, blank=True)
@@ -78,7 +84,7 @@ class Occupancy(TimeStampedModel):
 
     @classmethod
     def scope_filter(cls, scope: Scope) -> Q:
-        condition = scope.project_q("unit__project_id") if scope.is_staff_member else Q(pk__in=[])
+        condition = scope.project_q("unit__project_id") if scope.is_staff_member else NO_ROWS
         if scope.is_owner:
             condition |= Q(resident__user_id=scope.user_id)
         return condition

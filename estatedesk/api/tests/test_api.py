@@ -138,3 +138,10 @@ def test_openapi_schema_and_docs_page(world, client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert "cdn" not in docs.content.decode().lower()  # served from our own static files
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert "/api/org/units/" in (tmp_path / "schema.yaml").read_text()

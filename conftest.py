@@ -25,3 +25,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         from django.core.management import call_command
 
         call_command("compilemessages", locale=["zh_Hans"], verbosity=0)
+        from django.utils.translation import trans_real
+
+        trans_real._translations = {}  # catalogues loaded before the compile are reloaded
+        trans_real._default = None

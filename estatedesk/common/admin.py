@@ -14,13 +14,12 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
         before = model_changes(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else {}
         super().save_model(request, obj, form, change)
-        after = model_changes(obj)
-        changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
         audit_record(
             actor=request.user,
             action="update" if change else "create",
             obj=obj,
-            changes=changes,
+            before=before,
+            after=model_changes(obj),
             project_id=getattr(obj, "project_id", None),
         )
 
@@ -29,7 +28,7 @@ class AuditedAdmin(admin.ModelAdmin):
             actor=request.user,
             action="delete",
             obj=obj,
-            changes=model_changes(obj),
+            before=model_changes(obj),
             project_id=getattr(obj, "project_id", None),
         )
         super().delete_model(request, obj)

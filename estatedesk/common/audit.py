@@ -26,8 +26,9 @@ def model_changes(instance: models.Model, fields: list[str] | None = None) -> di
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    """{field: [old, new]} for the fields whose value changed."""
-    return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+    """{field: [old, new]} for every field whose value differs (None where a side has no value)."""
+    keys = [*before, *(key for key in after if key not in before)]
+    return {key: [before.get(key), after.get(key)] for key in keys if before.get(key) != after.get(key)}
 
 
 def audit_record(
@@ -35,15 +36,17 @@ def audit_record(
     actor: Any,
     action: str,
     obj: models.Model,
-    changes: dict[str, Any] | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
     project_id: int | None = None,
 ) -> AuditEntry:
+    """One audit row; `changes` is always {field: [old, new]} (old is None on create, new on delete)."""
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],
-        changes=changes or {},
+        changes=diff(before or {}, after or {}),
         project_id=project_id,
     )

@@ -19,6 +19,8 @@ class NavItem:
     order: int
     visible: Callable[[Any], bool]
     icon: str = "•"
+    # view names (or "namespace:" prefixes) under which the item is shown as the current one
+    active_for: tuple[str, ...] = ()
 
 
 _items: dict[str, NavItem] = {}
@@ -44,7 +46,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "label": item.label,
             "url": reverse(item.url_name),
             "icon": item.icon,
-            "active": current == item.url_name or current.split(":")[0] == item.key,
+            "active": current == item.url_name
+            or any(current == name or (name.endswith(":") and current.startswith(name)) for name in item.active_for),
         }
         for item in nav_items_for(user)
     ]

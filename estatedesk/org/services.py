@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from estatedesk.common.audit import audit_record, diff, model_changes
+from estatedesk.common.audit import audit_record, model_changes
 from estatedesk.common.errors import DomainError
 from estatedesk.common.scoping import forget_scope
 from estatedesk.org.choices import DayKind, Role, ScopeLevel
@@ -59,7 +59,8 @@ def working_calendar_update(*, actor: Any, calendar: WorkingCalendar, **changes:
         actor=actor,
         action="update",
         obj=calendar,
-        changes=diff(before, model_changes(calendar, CALENDAR_FIELDS)),
+        before=before,
+        after=model_changes(calendar, CALENDAR_FIELDS),
     )
     return calendar
 
@@ -79,7 +80,7 @@ def public_holiday_set(*, actor: Any, company: Company, day: date, kind: str, na
     holiday, created = PublicHoliday.objects.select_for_update().get_or_create(
         company=company, day=day, defaults={"kind": kind, "name": name.strip()}
     )
-    before = {} if created else {"kind": holiday.kind, "name": holiday.name}
+    before = {} if created else {"day": day.isoformat(), "kind": holiday.kind, "name": holiday.name}
     if not created:
         holiday.kind, holiday.name = kind, name.strip()
         holiday.save(update_fields=["kind", "name"])
@@ -87,7 +88,8 @@ def public_holiday_set(*, actor: Any, company: Company, day: date, kind: str, na
         actor=actor,
         action="create" if created else "update",
         obj=holiday,
-        changes=diff(before, {"day": day.isoformat(), "kind": kind, "name": holiday.name}),
+        before=before,
+        after={"day": day.isoformat(), "kind": kind, "name": holiday.name},
     )
     return holiday
 
@@ -99,7 +101,7 @@ def public_holiday_remove(*, actor: Any, holiday: PublicHoliday) -> None:
         actor=actor,
         action="delete",
         obj=holiday,
-        changes={"day": holiday.day.isoformat(), "kind": holiday.kind},
+        before={"day": holiday.day.isoformat(), "kind": holiday.kind, "name": holiday.name},
     )
     holiday.delete()
 
@@ -118,7 +120,8 @@ def project_contacts_update(*, actor: Any, project: Project, **changes: Any) -> 
         actor=actor,
         action="update",
         obj=project,
-        changes=diff(before, model_changes(project, PROJECT_CONTACT_FIELDS)),
+        before=before,
+        after=model_changes(project, PROJECT_CONTACT_FIELDS),
         project_id=project.pk,
     )
     return project
@@ -161,7 +164,7 @@ def membership_grant(
         actor=actor,
         action="create",
         obj=membership,
-        changes={"user": user.pk, "role": role, "level": level, "node": str(membership.node)},
+        after={"user": user.pk, "role": role, "level": level, "node": str(membership.node)},
         project_id=project.pk if project else None,
     )
     forget_scope(user)
@@ -177,7 +180,8 @@ def membership_revoke(*, actor: Any, membership: Membership) -> None:
         actor=actor,
         action="update",
         obj=membership,
-        changes={"is_active": [True, False]},
+        before={"is_active": True},
+        after={"is_active": False},
         project_id=membership.project_id,
     )
     forget_scope(membership.user)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from estatedesk.common.errors import DomainError
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
 from estatedesk.org import selectors, services
+from estatedesk.org.choices import Role
 from estatedesk.org.forms import HolidayForm, ProjectContactsForm, WorkingCalendarForm
 from estatedesk.org.models import Company, PublicHoliday, WorkingCalendar
 from estatedesk.org.permissions import can, can_anywhere, require
@@ -41,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "projects": projects,
             "scope": scope,
-            "roles": sorted(scope.all_roles),
+            "roles": sorted(Role(role).label for role in scope.all_roles),
             "today": timezone.localdate(),
         },
     )
@@ -144,9 +145,11 @@ def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def holiday_add(request: HttpRequest) -> HttpResponse:
     require(request.user, "org.calendar.manage")
     form = HolidayForm(request.POST)
-    company_id = next(iter(sorted(scope_for(request.user).company_ids)), None)
-    if form.is_valid() and company_id is not None:
-        company = Company.objects.get(pk=company_id)
+    company = Company.objects.visible_to(request.user).order_by("id").first()
+    year = timezone.localdate().year
+    if company is None:
+        messages.error(request, _("No company is set up yet."))
+    elif form.is_valid():
         try:
             services.public_holiday_set(actor=request.user, company=company, **form.cleaned_data)
         except DomainError as error:
@@ -158,7 +161,6 @@ def holiday_add(request: HttpRequest) -> HttpResponse:
         for problems in form.errors.values():
             for problem in problems:
                 messages.error(request, problem)
-        year = timezone.localdate().year
     return redirect(f"{_calendar_url()}?year={year}")
 
 

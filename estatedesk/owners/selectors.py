@@ -12,7 +12,7 @@ def my_occupancies(*, user: Any) -> QuerySet[Occupancy]:
     """The signed-in owner's own current units (never another household's)."""
     return (
         Occupancy.objects.filter(resident__user_id=user.pk, ended_on__isnull=True)
-        .select_related("unit__building", "unit__project", "resident")
+        .select_related("unit__building", "unit__project__service_calendar", "resident")
         .order_by("unit__project__code", "unit__label")
     )
 

@@ -1,0 +1,101 @@
+# EstateDesk developer commands. `make check` runs what CI runs (.ci/run).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ESTATEDESK := $(BIN)/estatedesk
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+# Production-like environment for `check --deploy`: DEBUG off, a long random key, a real host name and an
+# SMTP host (Django refuses the console mail backend in production).
+DEPLOY_ENV = DEBUG=0 ALLOWED_HOSTS=estatedesk.example.com EMAIL_HOST=smtp.example.com \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')"
+
+.PHONY: help venv install system-deps migrate messages messages-check demo test test-pg smoke lint migrations-check \
+	deploy-check check
+
+help:
+	@echo "make demo        install, migrate, load demo data and serve at http://$(HOST):$(PORT)/"
+	@echo "make test        the whole test suite on SQLite, browser tests included"
+	@echo "make test-pg     the same suite on PostgreSQL ($(PG_URL))"
+	@echo "make smoke       start the real server processes and log in over HTTP"
+	@echo "make lint        ruff check and ruff format --check"
+	@echo "make check       lint, migrations-check, deploy-check, test and test-pg (what CI runs)"
+	@echo "make venv        create .venv with Python 3.12 and install requirements.txt"
+	@echo "make system-deps install chromium, CJK fonts, Pango and gettext (Debian, as root)"
+
+venv install: $(STAMP)
+
+# Rebuilt when requirements.txt or pyproject.toml changes; otherwise a no-op.
+$(STAMP): requirements.txt pyproject.toml
+	@py=""; \
+	if command -v pyenv >/dev/null 2>&1; then py=$$(pyenv which python3.12 2>/dev/null || true); fi; \
+	if [ -z "$$py" ]; then py=$$(command -v python3.12 || true); fi; \
+	if [ -z "$$py" ] || ! "$$py" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null; then \
+		echo "make: Python 3.12 not found; install it (e.g. 'pyenv install 3.12') and run make again" >&2; exit 1; \
+	fi; \
+	if ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null; then \
+		rm -rf $(VENV); echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV); \
+	fi
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.txt
+	@# the editable build prints setuptools warnings on every run: show them only when it fails
+	@out=$$($(BIN)/python -m pip install --disable-pip-version-check -q --no-deps -e . 2>&1) || { echo "$$out" >&2; exit 1; }
+	@touch $@
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+# estatedesk/locale may not exist yet: compile only when there is a locale directory to compile.
+messages: $(STAMP)
+	@if [ -n "$$(find estatedesk -type d -name locale -print -quit)" ]; then \
+		DEBUG=1 $(ESTATEDESK) compilemessages --ignore=$(VENV) -v 0; \
+	else echo "messages: no locale directory yet, nothing to compile"; fi
+
+migrate: $(STAMP)
+	$(ESTATEDESK) migrate --noinput -v 1
+
+# runall collects static files first, and only when they changed: with the manifest storage a full
+# collectstatic hashes and compresses every file again (about 30 s).
+demo: $(STAMP) system-deps messages migrate
+	$(ESTATEDESK) seed_demo
+	@echo "Starting EstateDesk at http://$(HOST):$(PORT)/ (Ctrl-C stops it); logins are listed above."
+	$(ESTATEDESK) runall --host $(HOST) --port $(PORT)
+
+# pytest exits 5 when it ran no test; make fails on any non-zero exit, so that fails too.
+test: $(STAMP) system-deps messages
+	$(BIN)/pytest -n 2 -m "not smoke" $(PYTEST_ARGS)
+
+test-pg: $(STAMP) system-deps messages
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -m "not smoke" $(PYTEST_ARGS)
+
+smoke: $(STAMP) messages
+	$(BIN)/pytest -m smoke tests/smoke $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Every translatable string has its Chinese translation: extract the strings again and list any that are new
+# or untranslated (the catalogue is left as it was).
+PO := estatedesk/locale/zh_Hans/LC_MESSAGES/django.po
+messages-check: $(STAMP)
+	@cp $(PO) $(PO).orig
+	@cd estatedesk && DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l zh_Hans --no-location --no-obsolete \
+		--ignore "tests/*" --ignore "*/tests/*" -v 0
+	@status=0; $(BIN)/python scripts/po_status.py || status=$$?; mv $(PO).orig $(PO); \
+	if [ $$status -ne 0 ]; then echo "messages-check: the strings above have no Chinese translation" >&2; fi; \
+	exit $$status
+
+migrations-check: $(STAMP)
+	$(ESTATEDESK) makemigrations --check --dry-run
+
+deploy-check: $(STAMP)
+	$(DEPLOY_ENV) $(ESTATEDESK) check --deploy --fail-level WARNING
+
+check: lint messages-check migrations-check deploy-check test test-pg

@@ -1,0 +1,165 @@
+"""`estatedesk runall`: the web server, the task worker and the scheduler under one small supervisor.
+
+For `make demo` and single-machine installs: it collects static files when they have changed, then
+starts gunicorn, `db_worker` and `scheduler` as child processes, forwards SIGINT/SIGTERM to them, and stops
+all of them when one dies (exiting non-zero). The site is served over plain HTTP unless SERVE_HTTPS is
+already set, so the demo works on http://127.0.0.1 with DEBUG off (whitenoise serves the collected, hashed
+static files).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+STOP_TIMEOUT_SECONDS = 15.0
+POLL_SECONDS = 0.25
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _die_with_parent() -> None:
+    """Runs in each child before exec: on Linux, the child gets SIGTERM if runall itself is killed."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: children outlive a SIGKILLed runall
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _url_host(host: str) -> str:
+    """The host to probe and to print: a wildcard bind is reached on loopback; IPv6 goes in brackets."""
+    probe = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104 - a bind address
+    return f"[{probe}]" if ":" in probe else probe
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail at once if something else listens there (gunicorn would retry, and /healthz would answer)."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise CommandError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+
+
+def _answers(url: str) -> bool:
+    """True once the web server answers HTTP at all (a 500 from /healthz means the database is not there)."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(url, timeout=2) as response:
+            return response.status < 500
+    except urllib.error.HTTPError as error:
+        return error.code < 500
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _static_files_current() -> bool:
+    """True when the manifest in STATIC_ROOT is newer than every static source file.
+
+    With the manifest storage (DEBUG off), collectstatic hashes and recompresses every file on every run,
+    about 30 seconds; a restart with nothing changed skips it.
+    """
+    if not isinstance(staticfiles_storage, ManifestFilesMixin):
+        return False  # plain storage: collectstatic copies only what changed, which is quick
+    try:
+        collected_at = (Path(settings.STATIC_ROOT) / staticfiles_storage.manifest_name).stat().st_mtime
+    except OSError:
+        return False
+    for finder in get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            if Path(storage.path(path)).stat().st_mtime > collected_at:
+                return False
+    return True
+
+
+class Command(BaseCommand):
+    help = "Run the web server, the task worker and the scheduler together (make demo, small installs)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+        parser.add_argument("--port", type=int, default=8000, help="port to bind (default: %(default)s)")
+        parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default: 2)")
+
+    def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
+        _check_port_free(host, port)
+        if not _static_files_current():
+            self.stdout.write("runall: collecting static files (about 30 s when they have changed)")
+            self.stdout.flush()
+            call_command("collectstatic", interactive=False, verbosity=0)
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env.setdefault("SERVE_HTTPS", "0")
+        env.setdefault("DJANGO_SETTINGS_MODULE", "estatedesk.config.settings")
+        bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        commands = {
+            "web": [
+                sys.executable, "-m", "gunicorn", "estatedesk.config.wsgi:application",
+                "--bind", bind, "--workers", str(workers), "--graceful-timeout", "10",
+                "--no-control-socket",  # gunicorn's default is one socket in $HOME shared by every instance
+            ],
+            "worker": [sys.executable, "-m", "estatedesk", "db_worker", "--queue-name", "*", "--no-reload"],
+            "scheduler": [sys.executable, "-m", "estatedesk", "scheduler"],
+        }  # fmt: skip
+
+        received: list[int] = []
+
+        def on_signal(signum: int, frame: Any) -> None:
+            received.append(signum)
+
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
+
+        # Each child gets its own process group, so a Ctrl-C in the terminal reaches it once, through us.
+        children = {
+            name: subprocess.Popen(command, env=env, process_group=0, preexec_fn=_die_with_parent)  # noqa: S603
+            for name, command in commands.items()
+        }
+        url = f"http://{_url_host(host)}:{port}/"
+        announced = False
+        died: str | None = None
+        while not received and died is None:
+            died = next((name for name, child in children.items() if child.poll() is not None), None)
+            if died is None and not announced and _answers(url + "healthz"):
+                self.stdout.write(f"EstateDesk is running at {url}")
+                self.stdout.flush()
+                announced = True
+            time.sleep(POLL_SECONDS)
+
+        if died is None:
+            self._stop(children, received[0])
+            return
+        code = children[died].returncode
+        self.stderr.write(f"runall: {died} exited with code {code}; stopping the others")
+        self._stop(children, signal.SIGTERM)
+        sys.exit(code if code > 0 else 1)
+
+    def _stop(self, children: dict[str, subprocess.Popen[bytes]], signum: int) -> None:
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signum)
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        for name, child in children.items():
+            try:
+                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.stderr.write(f"runall: {name} did not stop in {STOP_TIMEOUT_SECONDS:.0f}s; killing it")
+                child.kill()
+                child.wait()

@@ -3,7 +3,9 @@
 import sys
 from pathlib import Path
 
-PO = Path(__file__).resolve().parent.parent / "estatedesk" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+PO = (
+    Path(__file__).resolve().parent.parent / "estatedesk" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+)
 
 
 def main() -> int:

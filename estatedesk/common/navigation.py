@@ -47,7 +47,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "url": reverse(item.url_name),
             "icon": item.icon,
             "active": current == item.url_name
-            or any(current == name or (name.endswith(":") and current.startswith(name)) for name in item.active_for),
+            or any(
+                current == name or (name.endswith(":") and current.startswith(name))
+                for name in item.active_for
+            ),
         }
         for item in nav_items_for(user)
     ]

@@ -20,7 +20,11 @@ def test_granting_a_role_widens_scope_at_once_and_is_audited(world):
     )
     assert Project.objects.visible_to(world.outsider).filter(code="QD-A").exists()
     entry = AuditEntry.objects.get(object_type="org.membership", object_id=str(membership.pk))
-    assert (entry.actor, entry.action, entry.changes["role"]) == (world.sysadmin, "create", [None, "cs_agent"])
+    assert (entry.actor, entry.action, entry.changes["role"]) == (
+        world.sysadmin,
+        "create",
+        [None, "cs_agent"],
+    )
     membership_revoke(actor=world.sysadmin, membership=membership)
     assert not Project.objects.visible_to(world.outsider).filter(code="QD-A").exists()
 

@@ -35,9 +35,11 @@ def test_production_settings_pass_check_deploy(tmp_path):
 
 
 @pytest.mark.django_db
-def test_sqlite_runs_in_wal_mode_with_immediate_transactions():
-    if connection.vendor != "sqlite":
-        pytest.skip("PostgreSQL run: the SQLite pragmas do not apply")
+def test_database_is_postgresql_or_sqlite_in_wal_mode_with_immediate_transactions():
+    if connection.vendor == "postgresql":  # the DATABASE_URL run
+        assert os.environ["DATABASE_URL"].startswith("postgres")
+        return
+    assert connection.vendor == "sqlite"
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0] == "wal"

@@ -20,7 +20,8 @@ from estatedesk.org.choices import BuildingKind, DepartmentKind, Role, ScopeLeve
 from estatedesk.org.models import Branch, Building, Company, Department, Membership, Project, Unit
 from estatedesk.org.services import company_seed_defaults
 from estatedesk.owners.choices import Relation
-from estatedesk.owners.models import Occupancy, Resident
+from estatedesk.owners.contacts import name_initials
+from estatedesk.owners.models import Occupancy, Resident, ResidentPhone
 
 PASSWORD = "persona-pass-2026"  # noqa: S105 - test personas only
 
@@ -74,6 +75,12 @@ def _unit(project: Project, building: Building, label: str) -> Unit:
     )
 
 
+def _resident(name: str, phone: str, **extra: Any) -> Resident:
+    resident = Resident.objects.create(name=name, name_initials=name_initials(name), **extra)
+    ResidentPhone.objects.create(resident=resident, number=phone, last4=phone[-4:])
+    return resident
+
+
 def _user(django_user_model: Any, username: str, **extra: Any) -> Any:
     user = django_user_model.objects.create_user(
         username=username, password=PASSWORD, display_name=username, **extra
@@ -125,13 +132,13 @@ def world(db: Any, django_user_model: Any) -> World:
     member("hq", Role.HQ_PROPERTY)
     member("outsider", Role.CS_SUPERVISOR, project=project_b)
     users["owner_a"] = _user(django_user_model, "owner_a")
-    owner = Resident.objects.create(user=users["owner_a"], name="沈业主", phone="13800001234")
+    owner = _resident("沈业主", "13800001234", user=users["owner_a"])
     Occupancy.objects.create(
         resident=owner, unit=unit_a, relation=Relation.OWNER, started_on=date(2021, 5, 1)
     )
-    neighbour = Resident.objects.create(name="邻居", phone="13900005678")
+    neighbour = _resident("邻居", "13900005678")
     Occupancy.objects.create(resident=neighbour, unit=unit_a_neighbour, relation=Relation.OWNER)
-    stranger = Resident.objects.create(name="外人", phone="13700009999")
+    stranger = _resident("外人", "13700009999")
     Occupancy.objects.create(resident=stranger, unit=unit_b, relation=Relation.OWNER)
     users["nobody"] = _user(django_user_model, "nobody")
     users["sysadmin"] = django_user_model.objects.create_superuser(username="sysadmin", password=PASSWORD)

@@ -8,5 +8,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("me/", views.MeApi.as_view(), name="api-me"),
     path("org/", include("estatedesk.org.api_urls")),
+    path("owners/", include("estatedesk.owners.api_urls")),
     re_path(r"^(?P<path>.*)$", views.api_not_found),
 ]

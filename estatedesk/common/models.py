@@ -28,6 +28,7 @@ class AuditEntry(models.Model):
         VIEW_SENSITIVE = "view_sensitive", _("viewed sensitive data")
         EXPORT = "export", _("exported")
         LOGIN = "login", _("logged in")
+        IMPORT = "import", _("imported")
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

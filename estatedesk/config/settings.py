@@ -130,8 +130,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000;"
         ),
     }
-    # Tests use a file too, so that concurrency tests meet the same WAL locking as production.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-estatedesk.sqlite3")}
+    # Tests use a file too, so that concurrency tests meet the same WAL locking as production; one per
+    # process, so two test runs side by side do not share (pytest-django deletes it at the end).
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-estatedesk-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache and rate limits --------------------------------------------------------------------------------
@@ -152,7 +153,11 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # owners sign in with their phone number; after axes, so the lockout covers it too
+    "estatedesk.owners.auth.PhoneBackend",
 ]
+# Every spelling of a phone number counts against the one account it belongs to.
+AXES_USERNAME_CALLABLE = "estatedesk.owners.auth.axes_username"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

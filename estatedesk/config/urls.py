@@ -22,7 +22,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("estatedesk.accounts.urls")),
     path("org/", include("estatedesk.org.urls")),
-    path("portal/", include("estatedesk.owners.urls")),
+    path("", include("estatedesk.owners.urls")),
     path("api/", include("estatedesk.api.urls")),
     path("admin/", admin.site.urls),
 ]

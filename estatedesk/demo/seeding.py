@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
-from estatedesk.org.choices import BuildingKind, DepartmentKind, Role, ScopeLevel
+from estatedesk.org.choices import BuildingKind, DepartmentKind, Role, ScopeLevel, UnitStatus
 from estatedesk.org.models import (
     Branch,
     Building,
@@ -27,7 +28,9 @@ from estatedesk.org.models import (
 )
 from estatedesk.org.services import company_seed_defaults
 from estatedesk.owners.choices import Relation
-from estatedesk.owners.models import Occupancy, Resident
+from estatedesk.owners.contacts import name_initials
+from estatedesk.owners.models import CompletenessSnapshot, Occupancy, Resident, ResidentPhone
+from estatedesk.owners.selectors import completeness_by_project
 
 DEMO_PASSWORD = "demo-2026"  # noqa: S105 - published demo password, printed by make demo
 
@@ -291,19 +294,21 @@ def _org(company: Company) -> dict[str, Project]:
 
 
 def _buildings_and_units(project: Project) -> None:
+    """8 buildings × 2 entrances × 11 floors × 2 doors = 352 units, plus three common areas."""
     if project.buildings.exists():
         return
     buildings = [
         Building(project=project, code=str(number), name=f"{number}号楼", kind=BuildingKind.BUILDING)
-        for number in range(1, 6)
+        for number in range(1, 9)
     ] + [
         Building(project=project, code=code, name=name, kind=BuildingKind.AREA) for code, name in COMMON_AREAS
     ]
     Building.objects.bulk_create(buildings)
+    rng = random.Random(f"units-{project.code}")  # noqa: S311 - demo data, not security
     units = []
     for building in Building.objects.filter(project=project, kind=BuildingKind.BUILDING):
         for entrance in (1, 2):
-            for floor in range(1, 7):
+            for floor in range(1, 12):
                 for door in (1, 2):
                     number = f"{floor}{door:02d}"
                     units.append(
@@ -314,37 +319,92 @@ def _buildings_and_units(project: Project) -> None:
                             floor=floor,
                             number=number,
                             label=f"{building.code}-{entrance}-{number}",
-                            floor_area=Decimal(
-                                random.Random(f"{project.code}{building.code}{entrance}{number}").choice(  # noqa: S311
-                                    [89, 96, 118, 135, 142]
-                                )
-                            ),  # noqa: S311
+                            floor_area=Decimal(rng.choice([89, 96, 118, 135, 142])),
+                            handover_on=date(
+                                2019 + rng.randrange(3), 1 + rng.randrange(12), 1 + rng.randrange(28)
+                            ),
                         )
                     )
     Unit.objects.bulk_create(units)
 
 
+def _person(rng: random.Random) -> tuple[str, str]:
+    name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
+    phone = (
+        "1"
+        + rng.choice(["38", "39", "58", "86", "89", "77"])
+        + "".join(str(rng.randrange(10)) for _ in range(8))
+    )
+    return name, phone
+
+
 def _residents(project: Project) -> None:
-    """One resident for most units; some units vacant. Deterministic per project."""
+    """Most units occupied by an owner (some rented out), many with household members; a realistic share
+    of incomplete records: no phone, an unreachable phone, no move-in date. Deterministic per project."""
     if Occupancy.objects.filter(unit__project=project).exists():
         return
     rng = random.Random(project.code)  # noqa: S311 - demo data, not security
-    for unit in Unit.objects.filter(project=project).order_by("label"):
-        if rng.random() < 0.15:
+    units = list(Unit.objects.filter(project=project).order_by("label"))
+    plan: list[tuple[Unit, str, str, str, date | None]] = []  # unit, name, phone, relation, moved in
+    for unit in units:
+        draw = rng.random()
+        if draw < 0.12:
+            unit.status = UnitStatus.VACANT
             continue
-        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
-        phone = (
-            "1"
-            + rng.choice(["38", "39", "58", "86", "89"])
-            + "".join(str(rng.randrange(10)) for _ in range(8))
+        unit.status = UnitStatus.DECORATING if draw < 0.16 else UnitStatus.OCCUPIED
+        moved_in = (
+            None
+            if rng.random() < 0.1
+            else date(2020 + rng.randrange(6), 1 + rng.randrange(12), 1 + rng.randrange(28))
         )
-        resident = Resident.objects.create(name=name, phone=phone)
-        Occupancy.objects.create(
-            resident=resident,
-            unit=unit,
-            relation=Relation.OWNER,
-            started_on=date(2020 + rng.randrange(6), 1 + rng.randrange(12), 1),
-        )
+        name, phone = _person(rng)
+        if rng.random() < 0.07:
+            phone = ""  # nobody ever wrote it down
+        plan.append((unit, name, phone, Relation.OWNER, moved_in))
+        if rng.random() < 0.12:
+            plan.append((unit, *_person(rng), Relation.TENANT, moved_in))
+        for _ in range(rng.choice([0, 0, 1, 1, 2])):
+            plan.append((unit, *_person(rng), Relation.MEMBER, moved_in))
+    Unit.objects.bulk_update(units, ["status"])
+    residents = Resident.objects.bulk_create(
+        [Resident(name=name, name_initials=name_initials(name)) for _, name, _, _, _ in plan]
+    )
+    ResidentPhone.objects.bulk_create(
+        [
+            ResidentPhone(resident=resident, number=phone, last4=phone[-4:], is_mobile=True)
+            for resident, (_, _, phone, _, _) in zip(residents, plan, strict=True)
+            if phone
+        ]
+    )
+    Occupancy.objects.bulk_create(
+        [
+            Occupancy(resident=resident, unit=unit, relation=relation, started_on=moved_in)
+            for resident, (unit, _, _, relation, moved_in) in zip(residents, plan, strict=True)
+        ]
+    )
+
+
+def _completeness_history(projects: list[Project]) -> None:
+    """Twelve weeks of archive-completeness snapshots, climbing towards today's figure (the daily job
+    writes the real ones from now on)."""
+    if CompletenessSnapshot.objects.filter(project__in=projects).exists():
+        return
+    today = timezone.localdate()
+    figures = completeness_by_project(project_ids=[p.pk for p in projects])
+    rows = []
+    for project in projects:
+        figure = figures[project.pk]
+        for weeks_ago in range(12, -1, -1):
+            missing_then = figure.missing_units + weeks_ago * max(1, figure.occupied_units // 60)
+            rows.append(
+                CompletenessSnapshot(
+                    project=project,
+                    day=today - timedelta(weeks=weeks_ago),
+                    occupied_units=figure.occupied_units,
+                    complete_units=max(0, figure.occupied_units - missing_then),
+                )
+            )
+    CompletenessSnapshot.objects.bulk_create(rows)
 
 
 def _accounts(company: Company, projects: dict[str, Project]) -> None:
@@ -362,9 +422,14 @@ def _accounts(company: Company, projects: dict[str, Project]) -> None:
         if account.role == "owner":
             project = projects[account.node]
             unit = Unit.objects.get(project=project, label="1-1-101")
-            resident, _ = Resident.objects.get_or_create(
-                user=user, defaults={"name": account.display_name, "phone": "13800001234"}
+            resident, created = Resident.objects.get_or_create(
+                user=user,
+                defaults={"name": account.display_name, "name_initials": name_initials(account.display_name)},
             )
+            if created:
+                ResidentPhone.objects.create(resident=resident, number="13800001234", last4="1234")
+                resident.email = "owner_a@estatedesk.invalid"
+                resident.save(update_fields=["email"])
             Occupancy.objects.filter(unit=unit, ended_on__isnull=True).exclude(resident=resident).update(
                 ended_on=date(2024, 12, 31)
             )
@@ -400,6 +465,7 @@ def seed_demo() -> dict[str, int]:
     projects = _org(company)
     for project in projects.values():
         _residents(project)
+    _completeness_history(list(projects.values()))
     _accounts(company, projects)
     return {
         "projects": Project.objects.count(),

@@ -53,3 +53,9 @@ class CalendarKind(models.TextChoices):
 class DayKind(models.TextChoices):
     HOLIDAY = "holiday", _("Public holiday")
     MAKEUP_WORKDAY = "makeup_workday", _("Make-up working day")
+
+
+class UnitStatus(models.TextChoices):
+    VACANT = "vacant", _("Vacant")
+    OCCUPIED = "occupied", _("Occupied")
+    DECORATING = "decorating", _("Under decoration")

@@ -14,7 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from estatedesk.common.models import TimeStampedModel
 from estatedesk.common.scoping import NO_ROWS, Scope, ScopedManager
-from estatedesk.org.choices import BuildingKind, CalendarKind, DayKind, DepartmentKind, Role, ScopeLevel
+from estatedesk.org.choices import (
+    BuildingKind,
+    CalendarKind,
+    DayKind,
+    DepartmentKind,
+    Role,
+    ScopeLevel,
+    UnitStatus,
+)
 
 code_validator = RegexValidator(r"^[A-Z0-9][A-Z0-9-]{0,19}$", _("Use capital letters, digits and dashes."))
 weekdays_validator = RegexValidator(r"^[1-7]{0,7}$", _("List weekdays as digits 1 (Monday) to 7 (Sunday)."))
@@ -226,6 +234,10 @@ class Unit(TimeStampedModel):
     floor = models.SmallIntegerField(_("floor"))
     number = models.CharField(_("unit number"), max_length=20)
     label = models.CharField(_("unit"), max_length=50, help_text=_("Building-entrance-number, e.g. 3-2-501."))
+    status = models.CharField(
+        _("status"), max_length=12, choices=UnitStatus.choices, default=UnitStatus.VACANT
+    )
+    handover_on = models.DateField(_("handover date"), null=True, blank=True)
     floor_area = models.DecimalField(
         _("floor area (m²)"), max_digits=8, decimal_places=2, null=True, blank=True
     )
@@ -237,6 +249,8 @@ class Unit(TimeStampedModel):
         verbose_name_plural = _("units")
         ordering = ["project", "label"]
         constraints = [models.UniqueConstraint(fields=["project", "label"], name="unit_label_unique")]
+        # the hotline looks units up by "3-2-501" across projects
+        indexes = [models.Index(fields=["label"], name="unit_label")]
 
     def __str__(self) -> str:
         return self.label

@@ -15,6 +15,20 @@ MANAGERS = frozenset(
     {Role.SYSTEM_ADMIN, Role.HQ_PROPERTY, Role.GENERAL_MANAGER, Role.BRANCH_MANAGER, Role.PROJECT_MANAGER}
 )
 
+# People who call owners (hotline, dispatch, repairs, return visits) see their phone numbers in full.
+CONTACTS_OWNERS = frozenset(
+    {
+        Role.CS_AGENT,
+        Role.CS_SUPERVISOR,
+        Role.PROJECT_MANAGER,
+        Role.DEPT_SUPERVISOR,
+        Role.EXECUTOR,
+        Role.QA_MANAGER,
+        Role.QA_STAFF,
+    }
+)
+ARCHIVE_KEEPERS = frozenset({Role.CS_SUPERVISOR, Role.PROJECT_MANAGER})
+
 CAPABILITIES: dict[str, frozenset[str]] = {
     "org.view": STAFF_ROLES,
     "org.calendar.manage": frozenset({Role.SYSTEM_ADMIN, Role.HQ_PROPERTY}),
@@ -22,6 +36,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "org.members.view": MANAGERS | {Role.CS_SUPERVISOR},
     "audit.view": MANAGERS,
     "api.docs": STAFF_ROLES,
+    # owner archive (R-OA)
+    "owners.view": STAFF_ROLES,
+    "owners.phone.full": CONTACTS_OWNERS,
+    "owners.id.reveal": ARCHIVE_KEEPERS,
+    "owners.edit": ARCHIVE_KEEPERS | {Role.CS_AGENT},
+    "owners.import": ARCHIVE_KEEPERS | {Role.SYSTEM_ADMIN},
+    "owners.export": ARCHIVE_KEEPERS,
+    "owners.confirm_changes": ARCHIVE_KEEPERS | {Role.CS_AGENT},
 }
 
 
@@ -45,3 +67,18 @@ def can_anywhere(user: Any, capability: str) -> bool:
 def require(user: Any, capability: str, *, project: Any = None, branch: Any = None) -> None:
     if not can(user, capability, project=project, branch=branch):
         raise PermissionDenied(capability)
+
+
+def projects_with(user: Any, capability: str) -> frozenset[int] | None:
+    """The projects where the user holds `capability`: None means every project (a company-wide role)."""
+    scope = scope_for(user)
+    allowed = CAPABILITIES[capability]
+    if scope.roles_global & allowed:
+        return None
+    from estatedesk.org.models import Project
+
+    projects = {pid for pid, roles in scope.roles_by_project.items() if roles & allowed}
+    branches = [bid for bid, roles in scope.roles_by_branch.items() if roles & allowed]
+    if branches:
+        projects |= set(Project.objects.filter(branch_id__in=branches).values_list("id", flat=True))
+    return frozenset(projects)

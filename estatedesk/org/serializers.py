@@ -68,7 +68,18 @@ class UnitOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Unit
-        fields = ["id", "project", "building", "entrance", "floor", "number", "label", "floor_area"]
+        fields = [
+            "id",
+            "project",
+            "building",
+            "entrance",
+            "floor",
+            "number",
+            "label",
+            "floor_area",
+            "status",
+            "handover_on",
+        ]
 
 
 class DepartmentOutput(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from estatedesk.owners.models import Occupancy, Resident
+from estatedesk.common.admin import AuditedAdmin
+from estatedesk.owners.models import ContactChangeRequest, ImportBatch, Occupancy, Resident, ResidentPhone
 
 
 class OccupancyInline(admin.TabularInline):
@@ -9,9 +10,27 @@ class OccupancyInline(admin.TabularInline):
     autocomplete_fields = ["unit"]
 
 
+class PhoneInline(admin.TabularInline):
+    model = ResidentPhone
+    extra = 0
+
+
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
-    list_display = ("name", "phone", "email", "user")
-    search_fields = ("name", "phone", "email")
-    inlines = [OccupancyInline]
+class ResidentAdmin(AuditedAdmin):
+    list_display = ("name", "email", "user")
+    search_fields = ("name", "name_initials", "phones__number", "email")
+    inlines = [PhoneInline, OccupancyInline]
     raw_id_fields = ["user"]
+    exclude = ["id_number"]  # ID numbers are revealed only on the archive page, with an audit row
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ("filename", "project", "status", "row_count", "problem_count", "created_by", "created_at")
+    list_filter = ("status",)
+
+
+@admin.register(ContactChangeRequest)
+class ContactChangeRequestAdmin(admin.ModelAdmin):
+    list_display = ("resident", "status", "created_at", "reviewed_by")
+    list_filter = ("status",)

@@ -10,7 +10,44 @@ class OwnersConfig(AppConfig):
     def ready(self) -> None:
         from estatedesk.common.navigation import NavItem, register_nav
         from estatedesk.common.scoping import scope_for
+        from estatedesk.org.permissions import can_anywhere
 
         register_nav(
-            NavItem("owners", _("My home"), "owners:portal", 5, lambda user: scope_for(user).is_owner, "⌂")
+            NavItem(
+                "owners",
+                _("My home"),
+                "owners:portal",
+                5,
+                lambda user: scope_for(user).is_owner,
+                "⌂",
+                active_for=("owners:portal_profile",),
+            )
+        )
+        register_nav(
+            NavItem(
+                "archive",
+                _("Owner archive"),
+                "owners:archive_home",
+                20,
+                lambda user: can_anywhere(user, "owners.view"),
+                "☷",
+                active_for=(
+                    "owners:project_archive",
+                    "owners:resident_detail",
+                    "owners:resident_edit",
+                    "owners:change_request_list",
+                    "owners:import_upload",
+                    "owners:import_detail",
+                ),
+            )
+        )
+        register_nav(
+            NavItem(
+                "lookup",
+                _("Caller lookup"),
+                "owners:lookup",
+                15,
+                lambda user: can_anywhere(user, "owners.view"),
+                "☎",
+            )
         )

@@ -6,3 +6,29 @@ class Relation(models.TextChoices):
     OWNER = "owner", _("Owner")
     TENANT = "tenant", _("Tenant")
     MEMBER = "member", _("Household member")
+
+
+class IdType(models.TextChoices):
+    ID_CARD = "id_card", _("Resident ID card")
+    PASSPORT = "passport", _("Passport")
+    HK_MACAU_PERMIT = "hk_macau_permit", _("Hong Kong and Macau permit")
+    TAIWAN_PERMIT = "taiwan_permit", _("Taiwan compatriot permit")
+    OTHER = "other", _("Other")
+
+
+class ContactPreference(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("Text message")
+    EMAIL = "email", _("Email")
+
+
+class ImportStatus(models.TextChoices):
+    INVALID = "invalid", _("Has problems")
+    VALIDATED = "validated", _("Checked, ready to import")
+    COMMITTED = "committed", _("Imported")
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for confirmation")
+    APPROVED = "approved", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")

@@ -1,5 +1,9 @@
-"""The owner archive's core (R-OA-1): residents and the units they live in. The owner-archive issue adds
-contacts, documents, history and completeness on top of these two models."""
+"""The owner archive (业户档案, R-OA-1/2): residents, their phones, the units they occupy, imports,
+completeness snapshots, owners' own corrections, and one-time sign-in codes for the owner portal.
+
+A resident's history is the audit trail: every service that changes a resident writes an audit row with
+the fields before and after (`common.audit`).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from estatedesk.common.models import TimeStampedModel
 from estatedesk.common.scoping import EVERYTHING, NO_ROWS, Scope, ScopedManager
-from estatedesk.org.models import Unit
-from estatedesk.owners.choices import Relation
+from estatedesk.org.models import Project, Unit
+from estatedesk.owners.choices import ChangeRequestStatus, ContactPreference, IdType, ImportStatus, Relation
 
 
 class Resident(TimeStampedModel):
-    """A person who owns, rents or lives in one or more units; may sign in to the owner portal."""
+    """A person who owns, rents or lives in one or more units, in one or more projects."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -25,16 +29,28 @@ class Resident(TimeStampedModel):
         blank=True,
         related_name="resident",
     )
-    name = models.CharField(_("name"), max_length=60)
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True, db_index=True)
+    name = models.CharField(_("name"), max_length=60, db_index=True)
+    name_initials = models.CharField(_("pinyin initials"), max_length=30, blank=True, db_index=True)
     email = models.EmailField(_("email"), blank=True)
+    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=40, blank=True)
+    preferred_language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans", blank=True
+    )
+    contact_preference = models.CharField(
+        _("contact preference"),
+        max_length=10,
+        choices=ContactPreference.choices,
+        default=ContactPreference.PHONE,
+    )
+    notes = models.TextField(_("notes"), blank=True)
 
     objects = ScopedManager()
 
     class Meta:
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
-        ordering = ["name"]
+        ordering = ["name", "id"]
 
     def __str__(self) -> str:
         return self.name
@@ -55,7 +71,30 @@ class Resident(TimeStampedModel):
         return condition
 
 
+class ResidentPhone(models.Model):
+    """One of a resident's phone numbers, normalized (digits; a landline's extension after a dash)."""
+
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="phones"
+    )
+    number = models.CharField(_("phone"), max_length=24, db_index=True)
+    last4 = models.CharField(_("last four digits"), max_length=4, db_index=True)
+    is_mobile = models.BooleanField(_("mobile"), default=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("phone")
+        verbose_name_plural = _("phones")
+        ordering = ["resident", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["resident", "number"], name="resident_phone_unique")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
 class Occupancy(TimeStampedModel):
+    """A resident's tie to a unit: owner, tenant or household member, from move-in to move-out."""
+
     resident = models.ForeignKey(
         Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="occupancies"
     )
@@ -73,11 +112,12 @@ class Occupancy(TimeStampedModel):
         verbose_name_plural = _("occupancies")
         constraints = [
             models.UniqueConstraint(
-                fields=["resident", "unit", "relation"],
+                fields=["resident", "unit"],
                 condition=Q(ended_on__isnull=True),
                 name="occupancy_current_unique",
             )
         ]
+        indexes = [models.Index(fields=["unit", "ended_on"], name="occupancy_unit_current")]
 
     def __str__(self) -> str:
         return f"{self.resident} · {self.unit} · {self.get_relation_display()}"
@@ -88,3 +128,141 @@ class Occupancy(TimeStampedModel):
         if scope.is_owner:
             condition |= Q(resident__user_id=scope.user_id)
         return condition
+
+
+class ImportBatch(TimeStampedModel):
+    """An uploaded owner workbook: checked first (a dry run), imported all at once when clean (R-OA-2)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    file = models.FileField(_("file"), upload_to="owner-imports/%Y/%m/")
+    filename = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(_("status"), max_length=12, choices=ImportStatus.choices)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    problem_count = models.PositiveIntegerField(_("problems"), default=0)
+    problems = models.JSONField(_("problems"), default=list, blank=True)  # [{row, column, message}], capped
+    summary = models.JSONField(_("summary"), default=dict, blank=True)  # {created, updated, unchanged, …}
+    committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("owner import")
+        verbose_name_plural = _("owner imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @classmethod
+    def scope_filter(cls, scope: Scope) -> Q:
+        return scope.project_q("project_id") if scope.is_staff_member else NO_ROWS
+
+
+class CompletenessSnapshot(models.Model):
+    """A project's archive completeness on one day (a counter row; the daily job fills it)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("date"))
+    occupied_units = models.PositiveIntegerField(_("occupied units"))
+    complete_units = models.PositiveIntegerField(_("units with a complete owner record"))
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("archive completeness")
+        verbose_name_plural = _("archive completeness")
+        ordering = ["project", "day"]
+        constraints = [models.UniqueConstraint(fields=["project", "day"], name="completeness_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.day}: {self.complete_units}/{self.occupied_units}"
+
+    @classmethod
+    def scope_filter(cls, scope: Scope) -> Q:
+        return scope.project_q("project_id") if scope.is_staff_member else NO_ROWS
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.complete_units / self.occupied_units, 1) if self.occupied_units else None
+
+
+class ContactChangeRequest(TimeStampedModel):
+    """An owner's correction of their own contact details, applied when staff confirm it."""
+
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="change_requests"
+    )
+    requested = models.JSONField(_("requested changes"))  # {"phones": [...], "email": ..., ...}
+    status = models.CharField(
+        _("status"), max_length=10, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("contact change request")
+        verbose_name_plural = _("contact change requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"], condition=Q(status="pending"), name="one_pending_change_per_resident"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} ({self.get_status_display()})"
+
+    @classmethod
+    def scope_filter(cls, scope: Scope) -> Q:
+        condition = NO_ROWS
+        if scope.is_global:
+            condition = EVERYTHING
+        elif scope.is_staff_member:
+            condition = Q(
+                resident_id__in=Occupancy.objects.filter(
+                    unit__project_id__in=sorted(scope.project_ids), ended_on__isnull=True
+                ).values("resident_id")
+            )
+        if scope.is_owner:
+            condition |= Q(resident__user_id=scope.user_id)
+        return condition
+
+
+class LoginCode(models.Model):
+    """A one-time sign-in code for the owner portal, stored hashed, valid for minutes, few attempts."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in code")
+        verbose_name_plural = _("sign-in codes")
+        indexes = [models.Index(fields=["user", "expires_at"], name="login_code_user_expiry")]
+
+    def __str__(self) -> str:
+        return f"code for {self.user_id} until {self.expires_at:%H:%M}"

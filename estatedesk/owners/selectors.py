@@ -1,30 +1,239 @@
+"""Reads of the owner archive, always through `visible_to(user)`; completeness by SQL aggregation."""
+
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from estatedesk.org.models import Project
-from estatedesk.owners.models import Occupancy
+from estatedesk.common.scoping import get_for_user_or_404
+from estatedesk.org.choices import UnitStatus
+from estatedesk.org.models import Project, Unit
+from estatedesk.owners.choices import ChangeRequestStatus, Relation
+from estatedesk.owners.contacts import normalize_phone
+from estatedesk.owners.models import (
+    CompletenessSnapshot,
+    ContactChangeRequest,
+    ImportBatch,
+    Occupancy,
+    Resident,
+    ResidentPhone,
+)
+
+LOOKUP_LIMIT = 20
+UNIT_LABEL = re.compile(r"^\d+[A-Za-z]?(?:-\d+)?-\d+$")
 
 
-def my_occupancies(*, user: Any) -> QuerySet[Occupancy]:
-    """The signed-in owner's own current units (never another household's)."""
-    return (
-        Occupancy.objects.filter(resident__user_id=user.pk, ended_on__isnull=True)
-        .select_related("unit__building", "unit__project__service_calendar", "resident")
-        .order_by("unit__project__code", "unit__label")
+# --- the staff archive ------------------------------------------------------------------------------------
+
+
+def _current_occupancies() -> Prefetch:
+    return Prefetch(
+        "occupancies",
+        queryset=Occupancy.objects.filter(ended_on__isnull=True)
+        .select_related("unit__project")
+        .order_by("unit__label"),
+        to_attr="current_occupancies",
     )
 
 
-def household_of(*, user: Any, unit_ids: list[int]) -> QuerySet[Occupancy]:
+def _phones() -> Prefetch:
+    return Prefetch("phones", queryset=ResidentPhone.objects.order_by("position", "id"), to_attr="phone_list")
+
+
+def resident_list(*, user: Any, project: Project, search: str = "") -> QuerySet[Resident]:
+    """The residents of a project (current occupancies), optionally narrowed by a lookup string."""
+    queryset = (
+        Resident.objects.visible_to(user)
+        .filter(
+            id__in=Occupancy.objects.filter(unit__project=project, ended_on__isnull=True).values(
+                "resident_id"
+            )
+        )
+        .prefetch_related(_phones(), _current_occupancies())
+        .order_by("name", "id")
+    )
+    if search:
+        queryset = queryset.filter(lookup_condition(search, project=project))
+    return queryset
+
+
+def lookup_condition(query: str, *, project: Project | None = None) -> Q:
+    """What a hotline agent types: a full phone number, its last four digits, a name, pinyin initials
+    ("zw" for 张伟), or a unit ("3-2-501"). Every branch is answered from an index."""
+    text = query.strip()
+    digits = re.sub(r"\D", "", text)
+    units = Unit.objects.all() if project is None else Unit.objects.filter(project=project)
+    if UNIT_LABEL.match(text) and "-" in text:
+        unit_ids = units.filter(label=text).values("id")
+        return Q(
+            id__in=Occupancy.objects.filter(unit_id__in=unit_ids, ended_on__isnull=True).values("resident_id")
+        )
+    if digits and len(digits) == len(re.sub(r"[\s\-+()]", "", text)):
+        if len(digits) == 4:
+            return Q(id__in=ResidentPhone.objects.filter(last4=digits).values("resident_id"))
+        number = normalize_phone(text)
+        return Q(id__in=ResidentPhone.objects.filter(number=number).values("resident_id"))
+    if text.isascii() and text.isalpha():
+        return prefix_condition("name_initials", text.lower())
+    return prefix_condition("name", text)
+
+
+def prefix_condition(field: str, prefix: str) -> Q:
+    """`field` starts with `prefix`, as a range an index answers on SQLite and PostgreSQL alike (LIKE
+    'x%' uses no index on SQLite, nor on PostgreSQL outside the C collation); startswith keeps it exact."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper, f"{field}__startswith": prefix})
+
+
+def resident_lookup(*, user: Any, query: str, limit: int = LOOKUP_LIMIT) -> list[Resident]:
+    """The hotline's caller lookup across every project the user sees (bounded, indexed)."""
+    text = query.strip()
+    if len(text) < 2 and not (text and not text.isascii()):  # one Chinese character (a surname) is enough
+        return []
+    return list(
+        Resident.objects.visible_to(user)
+        .filter(lookup_condition(query))
+        .prefetch_related(_phones(), _current_occupancies())
+        .order_by("name", "id")[:limit]
+    )
+
+
+def resident_get_for_user(*, user: Any, pk: int) -> Resident:
+    return get_for_user_or_404(
+        Resident.objects.prefetch_related(_phones(), _current_occupancies()), user=user, pk=pk
+    )
+
+
+def resident_household(*, user: Any, resident: Resident) -> QuerySet[Occupancy]:
+    unit_ids = [o.unit_id for o in getattr(resident, "current_occupancies", [])]
     return (
         Occupancy.objects.visible_to(user)
         .filter(unit_id__in=unit_ids, ended_on__isnull=True)
-        .select_related("resident")
-        .order_by("unit_id", "relation")
+        .exclude(resident=resident)
+        .select_related("resident", "unit")
+        .order_by("unit__label", "relation")
     )
 
 
-def my_projects(*, user: Any) -> QuerySet[Project]:
-    return Project.objects.visible_to(user).filter(units__occupancies__resident__user_id=user.pk).distinct()
+def resident_history(*, resident: Resident, limit: int = 50) -> QuerySet[Any]:
+    from estatedesk.common.models import AuditEntry
+
+    return AuditEntry.objects.filter(
+        object_type="owners.resident", object_id=str(resident.pk)
+    ).select_related("actor")[:limit]
+
+
+# --- completeness (R-OA-1) --------------------------------------------------------------------------------
+
+
+def _complete_owner() -> Exists:
+    """A current owner with a name, at least one phone and a move-in date."""
+    return Exists(
+        Occupancy.objects.filter(
+            unit=OuterRef("pk"),
+            ended_on__isnull=True,
+            relation=Relation.OWNER,
+            started_on__isnull=False,
+            resident__name__gt="",
+        ).filter(Exists(ResidentPhone.objects.filter(resident=OuterRef("resident"))))
+    )
+
+
+@dataclass(frozen=True)
+class Completeness:
+    occupied_units: int
+    complete_units: int
+
+    @property
+    def missing_units(self) -> int:
+        return self.occupied_units - self.complete_units
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.complete_units / self.occupied_units, 1) if self.occupied_units else None
+
+
+def completeness_by_project(*, project_ids: list[int]) -> dict[int, Completeness]:
+    """Occupied units and those with a complete, valid owner record, per project, in one query."""
+    rows = (
+        Unit.objects.filter(project_id__in=project_ids, status=UnitStatus.OCCUPIED)
+        .values("project_id")
+        .annotate(occupied=Count("id"), complete=Count("id", filter=Q(_complete_owner())))
+    )
+    result = {pid: Completeness(0, 0) for pid in project_ids}
+    for row in rows:
+        result[row["project_id"]] = Completeness(row["occupied"], row["complete"])
+    return result
+
+
+def completeness_gaps(*, project: Project, limit: int = 500) -> QuerySet[Unit]:
+    """The occupied units whose owner record is incomplete, with what is missing."""
+    owners = Occupancy.objects.filter(unit=OuterRef("pk"), ended_on__isnull=True, relation=Relation.OWNER)
+    return (
+        Unit.objects.filter(project=project, status=UnitStatus.OCCUPIED)
+        .exclude(_complete_owner())
+        .annotate(
+            has_owner=Exists(owners),
+            owner_has_phone=Exists(
+                owners.filter(Exists(ResidentPhone.objects.filter(resident=OuterRef("resident"))))
+            ),
+            has_move_in=Exists(owners.filter(started_on__isnull=False)),
+        )
+        .select_related("building")
+        .order_by("label")[:limit]
+    )
+
+
+def completeness_trend(*, project: Project, days: int = 90) -> list[CompletenessSnapshot]:
+    since = timezone.localdate() - timedelta(days=days)
+    return list(CompletenessSnapshot.objects.filter(project=project, day__gte=since).order_by("day"))
+
+
+def completeness_snapshot_take(*, day: date | None = None) -> int:
+    """Record today's completeness of every active project (once a day; a second run updates the row)."""
+    day = day or timezone.localdate()
+    project_ids = list(Project.objects.filter(is_active=True).values_list("id", flat=True))
+    figures = completeness_by_project(project_ids=project_ids)
+    for project_id, figure in figures.items():
+        CompletenessSnapshot.objects.update_or_create(
+            project_id=project_id,
+            day=day,
+            defaults={"occupied_units": figure.occupied_units, "complete_units": figure.complete_units},
+        )
+    return len(figures)
+
+
+# --- imports and owners' change requests -------------------------------------------------------------------
+
+
+def import_batches(*, user: Any, project: Project, limit: int = 10) -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.visible_to(user).filter(project=project).select_related("created_by")[:limit]
+
+
+def pending_change_requests(*, user: Any) -> QuerySet[ContactChangeRequest]:
+    return (
+        ContactChangeRequest.objects.visible_to(user)
+        .filter(status=ChangeRequestStatus.PENDING)
+        .select_related("resident")
+        .prefetch_related(
+            Prefetch(
+                "resident__phones",
+                queryset=ResidentPhone.objects.order_by("position", "id"),
+                to_attr="phone_list",
+            )
+        )
+        .order_by("created_at")
+    )
+
+
+def archive_projects(*, user: Any) -> list[tuple[Project, Completeness]]:
+    projects = list(
+        Project.objects.visible_to(user).filter(is_active=True).select_related("branch").order_by("code")
+    )
+    figures = completeness_by_project(project_ids=[p.pk for p in projects])
+    return [(project, figures[project.pk]) for project in projects]

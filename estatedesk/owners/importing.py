@@ -1,0 +1,632 @@
+"""The owner-archive Excel import, database side (R-OA-2): check a workbook against the archive (a dry run
+that stores the file and its problems), then import it all at once, or nothing.
+
+`spreadsheet.read_sheet` reads and validates each row on its own; here each row is checked against the
+project (its buildings, the people already on file, the other rows of the file) and turned into a plan of
+changes. The same planning runs for the dry run and again, in the import's transaction, before writing;
+the write itself is a handful of bulk statements, whatever the number of rows.
+
+How a row finds its person: the unit's current residents, by any of the row's mobile numbers (a landline
+is often shared by a household, so it identifies nobody), then by name. A
+person not on file is created, or, when a resident of the project has the same name and the same phone
+(one person may hold several units), that resident gets the unit. Blank cells and masked values
+("138****1234", the way exports show them) never erase what is on file; phones are only ever added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, cast
+
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from estatedesk.common.audit import audit_record, diff
+from estatedesk.common.errors import DomainError
+from estatedesk.common.models import AuditEntry
+from estatedesk.org.choices import BuildingKind
+from estatedesk.org.models import Building, Project, Unit
+from estatedesk.org.permissions import require
+from estatedesk.owners import spreadsheet
+from estatedesk.owners.choices import ContactPreference, ImportStatus, Relation
+from estatedesk.owners.contacts import is_mobile, mask_id_number, name_initials, phone_last4
+from estatedesk.owners.models import ImportBatch, Occupancy, Resident, ResidentPhone
+from estatedesk.owners.services import RESIDENT_FIELDS
+from estatedesk.owners.spreadsheet import Problem, Row, Sheet
+
+MAX_STORED_PROBLEMS = 1000
+BATCH_SIZE = 500
+PROGRESS_EVERY = 1000
+
+# (stage, done, total): stage is "reading", "checking" or "writing"; total 0 when unknown.
+Progress = Callable[[str, int, int], None]
+
+# Row value → resident field, for the fields a row may change.
+RESIDENT_VALUES = {
+    "name": "name",
+    "email": "email",
+    "id_type": "id_type",
+    "id_number": "id_number",
+    "language": "preferred_language",
+    "contact_preference": "contact_preference",
+    "notes": "notes",
+}
+UNIT_VALUES = {"unit_status": "status", "floor_area": "floor_area", "handover_on": "handover_on"}
+OCCUPANCY_VALUES = {"relation": "relation", "moved_in_on": "started_on"}
+UNIT_FIELDS = list(UNIT_VALUES.values())
+
+
+def unit_floor(number: str) -> int:
+    """The floor a unit number says: "501" → 5, "1203" → 12; 0 when the number does not say."""
+    return int(number[:-2]) if number.isdigit() and len(number) >= 3 else 0
+
+
+# --- the plan ------------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Person:
+    """A resident as the import sees them: on file or new, with phones and occupancies in this project."""
+
+    resident: Resident
+    phones: list[str]
+    occupancies: dict[str, Occupancy]  # unit label → current occupancy in this project
+    is_new: bool = False
+    next_position: int = 0
+    new_phones: list[str] = field(default_factory=list)
+    fields_changed: bool = False
+    before: dict[str, Any] | None = None  # the history values before the import touched them
+
+
+@dataclass
+class _Plan:
+    problems: list[Problem] = field(default_factory=list)
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0, "units_created": 0}
+    )
+    new_units: list[Unit] = field(default_factory=list)
+    changed_units: dict[int, Unit] = field(default_factory=dict)
+    new_persons: list[_Person] = field(default_factory=list)
+    touched_persons: dict[int, _Person] = field(default_factory=dict)  # existing residents, by id
+    new_occupancies: list[Occupancy] = field(default_factory=list)
+    changed_occupancies: dict[int, Occupancy] = field(default_factory=dict)
+
+
+def _history(person: _Person) -> dict[str, Any]:
+    """What the audit trail keeps (as `services.resident_history_values`), plus the project's units."""
+    resident = person.resident
+    values: dict[str, Any] = {name: getattr(resident, name) for name in RESIDENT_FIELDS}
+    values["id_number"] = mask_id_number(resident.id_number) if resident.id_number else ""
+    values["phones"] = list(person.phones)
+    values["units"] = sorted(
+        " ".join(
+            part
+            for part in (label, occupancy.relation, occupancy.started_on and occupancy.started_on.isoformat())
+            if part
+        )
+        for label, occupancy in person.occupancies.items()
+    )
+    return values
+
+
+class _Archive:
+    """The project's buildings, units and current residents, loaded once (a few queries, not one per row)."""
+
+    def __init__(self, project: Project) -> None:
+        self.buildings: dict[str, Building] = {}
+        self.areas: dict[str, Building] = {}
+        for building in Building.objects.filter(project=project).order_by("code"):
+            target = self.buildings if building.kind == BuildingKind.BUILDING else self.areas
+            for key in (building.code, building.code.upper(), building.name):
+                target.setdefault(key, building)
+        self.units: dict[str, Unit] = {unit.label: unit for unit in Unit.objects.filter(project=project)}
+        units_by_id = {unit.pk: unit for unit in self.units.values()}
+        occupancies = list(
+            Occupancy.objects.filter(unit__project=project, ended_on__isnull=True).order_by("id")
+        )
+        living_here = Occupancy.objects.filter(unit__project=project, ended_on__isnull=True).values(
+            "resident_id"
+        )
+        phones: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        for resident_id, number, position in (
+            ResidentPhone.objects.filter(resident_id__in=living_here)
+            .order_by("resident_id", "position", "id")
+            .values_list("resident_id", "number", "position")
+        ):
+            phones[resident_id].append((number, position))
+        residents = Resident.objects.filter(id__in=living_here).order_by("id")
+        self.people: dict[int, _Person] = {}
+        for resident in residents:
+            numbers = phones.get(resident.pk, [])
+            self.people[resident.pk] = _Person(
+                resident=resident,
+                phones=[number for number, _position in numbers],
+                occupancies={},
+                next_position=max((position for _number, position in numbers), default=-1) + 1,
+            )
+        # unit label → the people living there, in the order they came to the archive
+        self.unit_people: dict[str, list[_Person]] = defaultdict(list)
+        for occupancy in occupancies:
+            person = self.people[occupancy.resident_id]
+            label = units_by_id[occupancy.unit_id].label
+            person.occupancies[label] = occupancy
+            self.unit_people[label].append(person)
+        # (name, phone) → a person of the project: one person may hold several units
+        self.by_name_phone: dict[tuple[str, str], _Person] = {}
+        for person in self.people.values():
+            self._index(person)
+
+    def _index(self, person: _Person) -> None:
+        for number in person.phones:
+            self.by_name_phone.setdefault((person.resident.name, number), person)
+
+    def building(self, code: str) -> Building | None:
+        return self.buildings.get(code) or self.buildings.get(code.upper())
+
+
+def _plan(*, project: Project, sheet: Sheet, progress: Progress | None = None) -> _Plan:
+    """Check every row against the archive and work out the changes; nothing is written."""
+    plan = _Plan(problems=list(sheet.problems))
+    if not sheet.rows:
+        return plan  # a problem of the whole file: no rows to check
+    archive = _Archive(project)
+    headers = sheet.headers
+    seen_phone: dict[tuple[str, str], int] = {}
+    seen_name: dict[tuple[str, str], int] = {}
+    seen_person: dict[tuple[str, int], int] = {}
+    unit_values: dict[tuple[str, str], tuple[Any, int]] = {}
+    total = len(sheet.rows)
+
+    for index, row in enumerate(sheet.rows, start=1):
+        if progress is not None and index % PROGRESS_EVERY == 0:
+            progress("checking", index, total)
+        values = row.values
+
+        def problem(key: str, message: str, row: Row = row) -> None:
+            plan.problems.append(Problem(row.number, headers.get(key, key), message))
+
+        if not (values["building"] and values["number"] and values["name"]):
+            continue  # the missing required cell is already reported
+        building = archive.building(values["building"])
+        if building is None:
+            if values["building"] in archive.areas or values["building"].upper() in archive.areas:
+                message = _("“%(code)s” is a common area, not a building.")
+            else:
+                message = _("Unknown building “%(code)s” in this project.")
+            problem("building", message % {"code": values["building"]})
+            continue
+        values["building"] = building.code
+        label = row.unit_label
+        if len(label) > 50:
+            problem("number", _("The unit label %(label)s is longer than 50 characters.") % {"label": label})
+            continue
+
+        # the same person twice in the file. A mobile number is one person's; a landline is often the
+        # household's, so only mobiles identify a person.
+        name = values["name"]
+        mobiles = [number for number in values["phones"] if is_mobile(number)]
+        earlier = next((seen_phone[(label, p)] for p in mobiles if (label, p) in seen_phone), None)
+        if earlier is not None:
+            problem(
+                "phones", _("Same person as row %(row)d (same unit and mobile number).") % {"row": earlier}
+            )
+        elif (label, name) in seen_name:
+            earlier = seen_name[(label, name)]
+            problem("name", _("Same person as row %(row)d (same unit and name).") % {"row": earlier})
+        for number in mobiles:
+            seen_phone.setdefault((label, number), row.number)
+        seen_name.setdefault((label, name), row.number)
+        if earlier is not None:
+            continue
+
+        row_changed = False
+        unit = archive.units.get(label)
+        if unit is None:
+            unit = Unit(
+                project=project,
+                building=building,
+                entrance=values.get("entrance") or "",
+                number=values["number"],
+                floor=unit_floor(values["number"]),
+                label=label,
+            )
+            archive.units[label] = unit
+            plan.new_units.append(unit)
+            plan.counts["units_created"] += 1
+            row_changed = True
+        for key, attribute in UNIT_VALUES.items():
+            if values.get(key) in (None, ""):
+                continue
+            value = values[key]
+            first = unit_values.setdefault((label, key), (value, row.number))
+            if first[0] != value:
+                problem(key, _("Differs from row %(row)d for the same unit.") % {"row": first[1]})
+                continue
+            if _differs(getattr(unit, attribute), value):
+                setattr(unit, attribute, value)
+                if unit.pk is not None:
+                    plan.changed_units[unit.pk] = unit
+                row_changed = True
+
+        # the person: by unit and mobile number, then by unit and name
+        people = archive.unit_people[label]
+        by_phone: list[tuple[_Person, str]] = []
+        for number in mobiles:
+            for person in people:
+                if number in person.phones and all(person is not found for found, _n in by_phone):
+                    by_phone.append((person, number))
+        by_name = next((person for person in people if person.resident.name == name), None)
+        if len(by_phone) > 1:
+            other, number = by_phone[1]
+            problem(
+                "phones",
+                _("Phone %(phone)s is on file for %(name)s, another person in this unit.")
+                % {"phone": number, "name": other.resident.name},
+            )
+            continue
+        if by_phone and by_name is not None and by_name is not by_phone[0][0]:
+            other, number = by_phone[0]
+            problem(
+                "phones",
+                _("Phone %(phone)s is on file for %(name)s, another person in this unit.")
+                % {"phone": number, "name": other.resident.name},
+            )
+            continue
+        found = by_phone[0][0] if by_phone else by_name
+        created = False
+        if found is not None and (label, id(found)) in seen_person:
+            problem("name", _("Same person as row %(row)d.") % {"row": seen_person[(label, id(found))]})
+            continue
+        if found is None:
+            # not in this unit: the project's resident with this name and phone, or a new person
+            found = next(
+                (
+                    archive.by_name_phone[(name, number)]
+                    for number in values["phones"]
+                    if (name, number) in archive.by_name_phone
+                ),
+                None,
+            )
+            if found is None:
+                found = _new_person(values)
+                plan.new_persons.append(found)
+                created = True
+            archive.unit_people[label].append(found)
+        person = found
+        seen_person[(label, id(person))] = row.number
+
+        if not person.is_new and person.before is None:
+            person.before = _history(person)
+        if _update_person(person, values, archive):
+            row_changed = True
+        occupancy = person.occupancies.get(label)
+        if occupancy is None:
+            occupancy = Occupancy(
+                resident=person.resident,
+                unit=unit,
+                relation=values.get("relation") or Relation.OWNER,
+                started_on=values.get("moved_in_on"),
+            )
+            person.occupancies[label] = occupancy
+            plan.new_occupancies.append(occupancy)
+            row_changed = True
+        else:
+            for key, attribute in OCCUPANCY_VALUES.items():
+                if values.get(key) and _differs(getattr(occupancy, attribute), values[key]):
+                    setattr(occupancy, attribute, values[key])
+                    if occupancy.pk is not None:
+                        plan.changed_occupancies[occupancy.pk] = occupancy
+                    row_changed = True
+        if not person.is_new and person.resident.pk is not None and row_changed:
+            plan.touched_persons[person.resident.pk] = person
+
+        if created:
+            plan.counts["created"] += 1
+        elif row_changed:
+            plan.counts["updated"] += 1
+        else:
+            plan.counts["unchanged"] += 1
+
+    if progress is not None:
+        progress("checking", total, total)
+    plan.problems.sort(key=lambda problem: problem.row)
+    return plan
+
+
+def _differs(current: Any, new: Any) -> bool:
+    if isinstance(new, Decimal) and current is not None:
+        return Decimal(current) != new
+    return bool(current != new)
+
+
+def _new_person(values: dict[str, Any]) -> _Person:
+    resident = Resident(
+        name=values["name"],  # name_initials are worked out when written (the check has no use for them)
+        email=values.get("email") or "",
+        id_type=values.get("id_type") or "",
+        id_number=values.get("id_number") or "",
+        preferred_language=values.get("language") or "zh-hans",
+        contact_preference=values.get("contact_preference") or ContactPreference.PHONE,
+        notes=values.get("notes") or "",
+    )
+    return _Person(resident=resident, phones=[], occupancies={}, is_new=True)
+
+
+def _update_person(person: _Person, values: dict[str, Any], archive: _Archive) -> bool:
+    """Apply a row's given values to the person; returns whether anything changed."""
+    resident = person.resident
+    changed = False
+    for key, attribute in RESIDENT_VALUES.items():
+        value = values.get(key)
+        if value and getattr(resident, attribute) != value:
+            setattr(resident, attribute, value)
+            person.fields_changed = True
+            changed = True
+            if attribute == "name":
+                resident.name_initials = name_initials(value)
+                archive._index(person)
+    for number in values["phones"]:
+        if number not in person.phones:
+            person.phones.append(number)
+            person.new_phones.append(number)
+            changed = True
+    archive._index(person)
+    return changed and not person.is_new
+
+
+# --- checking and importing --------------------------------------------------------------------------
+
+
+def _problem_dicts(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [{"row": p.row, "column": p.column, "message": str(p.message)} for p in problems]
+
+
+@contextmanager
+def _opened(path_or_file: str | Path | IO[bytes]) -> Iterator[IO[bytes]]:
+    if isinstance(path_or_file, (str, Path)):
+        with open(path_or_file, "rb") as handle:
+            yield handle
+    else:
+        path_or_file.seek(0)
+        yield path_or_file
+
+
+def _sha256(handle: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    handle.seek(0)
+    for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+        digest.update(chunk)
+    handle.seek(0)
+    return digest.hexdigest()
+
+
+def _size(handle: IO[bytes]) -> int:
+    handle.seek(0, 2)
+    size = handle.tell()
+    handle.seek(0)
+    return size
+
+
+def _read(batch: ImportBatch, progress: Progress | None) -> Sheet:
+    def reading(done: int, total: int) -> None:
+        if progress is not None:
+            progress("reading", done, total)
+
+    with batch.file.open("rb") as handle:
+        return spreadsheet.read_sheet(cast(IO[bytes], handle), progress=reading)
+
+
+def _original_name(path_or_file: str | Path | IO[bytes]) -> str:
+    if isinstance(path_or_file, (str, Path)):
+        return Path(path_or_file).name
+    return Path(str(getattr(path_or_file, "name", "") or "upload.xlsx")).name
+
+
+def import_check(
+    *,
+    actor: Any,
+    project: Project,
+    path_or_file: str | Path | IO[bytes],
+    filename: str = "",
+    progress: Progress | None = None,
+) -> ImportBatch:
+    """The dry run: store the workbook, read it, check every row against the archive, record the problems.
+    The archive itself is not changed. Returns the batch, `validated` when clean, else `invalid`."""
+    require(actor, "owners.import", project=project)
+    batch = ImportBatch(
+        project=project,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        filename=(filename or _original_name(path_or_file))[:200],
+        status=ImportStatus.INVALID,
+    )
+    with _opened(path_or_file) as handle:
+        too_large = _size(handle) > spreadsheet.MAX_FILE_BYTES
+        batch.sha256 = _sha256(handle)
+        if not too_large:  # a file over the limit is not kept
+            stored_name = f"{project.code}-{timezone.now():%Y%m%d-%H%M%S}.xlsx"
+            batch.file.save(stored_name, File(handle, name=stored_name), save=False)
+    if too_large:
+        plan = _Plan(problems=[Problem(0, "", spreadsheet.too_large_message())])
+        sheet = Sheet([], plan.problems, {})
+    else:
+        sheet = _read(batch, progress)
+        plan = _plan(project=project, sheet=sheet, progress=progress)
+    _record_check(batch, sheet, plan)
+    batch.save()
+    return batch
+
+
+def _record_check(batch: ImportBatch, sheet: Sheet, plan: _Plan) -> None:
+    batch.row_count = len(sheet.rows)
+    batch.problem_count = len(plan.problems)
+    batch.problems = _problem_dicts(plan.problems[:MAX_STORED_PROBLEMS])
+    batch.status = ImportStatus.INVALID if plan.problems else ImportStatus.VALIDATED
+    batch.summary = {} if plan.problems else dict(plan.counts)  # what the import would do
+
+
+def _refuse_unless_ready(batch: ImportBatch) -> None:
+    if batch.status == ImportStatus.COMMITTED:
+        raise DomainError("owners.import_committed", _("This file has already been imported."), status=409)
+    if batch.status != ImportStatus.VALIDATED:
+        raise DomainError(
+            "owners.import_not_validated", _("This file has problems; correct them and upload it again.")
+        )
+
+
+def import_commit(*, actor: Any, batch: ImportBatch, progress: Progress | None = None) -> ImportBatch:
+    """Import a checked batch: read the stored file again, check it again against the archive as it is
+    now, and write every row in one transaction, or nothing. A batch that turns out to have problems now
+    is marked `invalid` with them and nothing is imported."""
+    require(actor, "owners.import", project=batch.project)
+    _refuse_unless_ready(batch)
+    with batch.file.open("rb") as handle:
+        if _sha256(handle) != batch.sha256:
+            raise DomainError(
+                "owners.import_file_changed", _("The stored file has changed; upload it again.")
+            )
+    sheet = _read(batch, progress)  # outside the transaction: reading a large file takes seconds
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().select_related("project").get(pk=batch.pk)
+        _refuse_unless_ready(batch)
+        plan = _plan(project=batch.project, sheet=sheet, progress=progress)
+        if plan.problems:
+            _record_check(batch, sheet, plan)
+            batch.save()
+            return batch
+        _write(actor=actor, project=batch.project, plan=plan, progress=progress)
+        before = {"status": batch.status}
+        batch.status = ImportStatus.COMMITTED
+        batch.summary = dict(plan.counts)
+        batch.committed_at = timezone.now()
+        batch.save(update_fields=["status", "summary", "committed_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="import",
+            obj=batch,
+            before=before,
+            after={"status": batch.status, "file": batch.filename, "rows": batch.row_count, **plan.counts},
+            project_id=batch.project_id,
+        )
+    return batch
+
+
+def _write(*, actor: Any, project: Project, plan: _Plan, progress: Progress | None) -> None:
+    """The plan as a handful of bulk statements (the caller holds the transaction)."""
+    now = timezone.now()
+    new_phones = [
+        ResidentPhone(
+            resident=person.resident,
+            number=number,
+            last4=phone_last4(number),
+            is_mobile=is_mobile(number),
+            position=person.next_position + offset,
+        )
+        for person in [*plan.new_persons, *plan.touched_persons.values()]
+        for offset, number in enumerate(person.new_phones)
+    ]
+    steps: list[tuple[int, Callable[[], Any]]] = [
+        (len(plan.new_units), lambda: Unit.objects.bulk_create(plan.new_units, batch_size=BATCH_SIZE)),
+        (len(plan.changed_units), lambda: _bulk_update(Unit, plan.changed_units.values(), UNIT_FIELDS, now)),
+        (
+            len(plan.new_persons),
+            lambda: Resident.objects.bulk_create(
+                [p.resident for p in plan.new_persons], batch_size=BATCH_SIZE
+            ),
+        ),
+        (
+            len(plan.touched_persons),
+            lambda: _bulk_update(
+                Resident,
+                [p.resident for p in plan.touched_persons.values() if p.fields_changed],
+                [*RESIDENT_FIELDS, "name_initials"],
+                now,
+            ),
+        ),
+        (len(new_phones), lambda: ResidentPhone.objects.bulk_create(new_phones, batch_size=BATCH_SIZE)),
+        (
+            len(plan.new_occupancies),
+            lambda: Occupancy.objects.bulk_create(plan.new_occupancies, batch_size=BATCH_SIZE),
+        ),
+        (
+            len(plan.changed_occupancies),
+            lambda: _bulk_update(
+                Occupancy, plan.changed_occupancies.values(), ["relation", "started_on"], now
+            ),
+        ),
+        (
+            len(plan.new_persons) + len(plan.touched_persons),
+            lambda: AuditEntry.objects.bulk_create(
+                _audit_entries(actor, project, plan), batch_size=BATCH_SIZE
+            ),
+        ),
+    ]
+    for person in plan.new_persons:
+        person.resident.name_initials = name_initials(person.resident.name)
+    total = sum(count for count, _step in steps)
+    done = 0
+    if progress is not None:
+        progress("writing", done, total)
+    for count, step in steps:
+        if count:
+            step()
+        done += count
+        if progress is not None:
+            progress("writing", done, total)
+
+
+def _bulk_update(model: type[Model], objects: Any, fields: list[str], now: Any) -> None:
+    objects = list(objects)
+    for obj in objects:
+        obj.updated_at = now  # type: ignore[attr-defined]
+    model._default_manager.bulk_update(objects, [*fields, "updated_at"], batch_size=BATCH_SIZE)
+
+
+def _audit_entries(actor: Any, project: Project, plan: _Plan) -> list[AuditEntry]:
+    """One audit row per resident created or changed, as `common.audit.audit_record` writes it."""
+    actor_or_none = actor if getattr(actor, "pk", None) else None
+    entries = []
+    for person in plan.new_persons:
+        entries.append(
+            AuditEntry(
+                actor=actor_or_none,
+                action=AuditEntry.Action.CREATE,
+                object_type=Resident._meta.label_lower,
+                object_id=str(person.resident.pk),
+                object_repr=str(person.resident)[:200],
+                changes=diff({}, _history(person)),
+                project_id=project.pk,
+            )
+        )
+    for person in plan.touched_persons.values():
+        changes = diff(person.before or {}, _history(person))
+        if changes:
+            entries.append(
+                AuditEntry(
+                    actor=actor_or_none,
+                    action=AuditEntry.Action.UPDATE,
+                    object_type=Resident._meta.label_lower,
+                    object_id=str(person.resident.pk),
+                    object_repr=str(person.resident)[:200],
+                    changes=changes,
+                    project_id=project.pk,
+                )
+            )
+    return entries
+
+
+def import_problem_list(*, batch: ImportBatch) -> list[dict[str, Any]]:
+    """Every problem of a batch. The batch keeps the first 1,000; when there were more, the stored file is
+    checked again (read only) to list them all."""
+    if batch.problem_count <= len(batch.problems) or not batch.file:
+        return list(batch.problems)
+    sheet = _read(batch, None)
+    return _problem_dicts(_plan(project=batch.project, sheet=sheet).problems)

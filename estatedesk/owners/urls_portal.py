@@ -1,0 +1,10 @@
+from django.urls import path
+
+from estatedesk.owners import views_portal
+
+urlpatterns = [
+    path("", views_portal.portal, name="portal"),
+    path("profile/", views_portal.portal_profile, name="portal_profile"),
+    path("login/code/", views_portal.portal_code_request, name="portal_code_request"),
+    path("login/code/verify/", views_portal.portal_code_verify, name="portal_code_verify"),
+]

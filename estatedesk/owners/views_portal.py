@@ -1,0 +1,198 @@
+"""The owner portal (R-OA-1, R-CH-3): the owner's home, their own contact details, and signing in with a
+one-time code. Thin views: the rules live in `portal_login` and `services`, the reads in `selectors_portal`.
+
+Signing in with phone and password goes through the ordinary login page (`accounts:login`, with
+`owners.auth.PhoneBackend`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from estatedesk.common.errors import DomainError
+from estatedesk.owners import portal_login, selectors_portal, services
+from estatedesk.owners.choices import ChangeRequestStatus, ContactPreference
+from estatedesk.owners.forms_portal import CodeRequestForm, CodeVerifyForm, ContactDetailsForm
+
+CODE_IDENTIFIER_SESSION_KEY = "owners.portal_code_identifier"
+CODE_NEXT_SESSION_KEY = "owners.portal_code_next"
+CODE_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@login_required
+def portal(request: HttpRequest) -> HttpResponse:
+    """The owner's home: their units, their household, and how to reach the service centre (R-CH-3)."""
+    resident = selectors_portal.portal_resident(user=request.user)
+    occupancies = list(selectors_portal.portal_occupancies(user=request.user)) if resident else []
+    household = list(selectors_portal.portal_household(user=request.user)) if occupancies else []
+    projects = {o.unit.project.pk: o.unit.project for o in occupancies}
+    change_requests = selectors_portal.portal_change_requests(resident=resident, limit=1) if resident else []
+    return render(
+        request,
+        "owners/portal.html",
+        {
+            "resident": resident,
+            "occupancies": occupancies,
+            "household": household,
+            "projects": sorted(projects.values(), key=lambda p: p.code),
+            "pending_request": next(
+                (c for c in change_requests if c.status == ChangeRequestStatus.PENDING), None
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_profile(request: HttpRequest) -> HttpResponse:
+    """The owner's own contact details; a correction waits for the service centre to confirm it."""
+    resident = selectors_portal.portal_resident(user=request.user)
+    if resident is None:
+        return render(request, "owners/portal_profile.html", {"resident": None}, status=403)
+    change_requests = selectors_portal.portal_change_requests(resident=resident)
+    pending = next((c for c in change_requests if c.status == ChangeRequestStatus.PENDING), None)
+    latest_reviewed = None
+    if change_requests and change_requests[0].status != ChangeRequestStatus.PENDING:
+        latest_reviewed = change_requests[0]
+    on_file = {
+        "phones": [phone.number for phone in resident.phone_list],  # type: ignore[attr-defined]
+        "email": resident.email,
+        "preferred_language": resident.preferred_language,
+        "contact_preference": resident.contact_preference,
+    }
+    initial = ContactDetailsForm.initial_from({**on_file, **(pending.requested if pending else {})})
+    phone_count = len([key for key in initial if key.startswith("phone_")]) + 1
+    form = ContactDetailsForm(request.POST or None, initial=initial, phone_count=phone_count)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_change_request_submit(actor=request.user, **form.requested())
+        except DomainError as error:
+            for field, problems in error.fields.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+            if not error.fields:
+                form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Thank you. The service centre will confirm your new contact details shortly."),
+            )
+            return redirect("owners:portal_profile")
+    return render(
+        request,
+        "owners/portal_profile.html",
+        {
+            "resident": resident,
+            "on_file": _rows(on_file),
+            "pending": pending,
+            "pending_rows": _rows(pending.requested) if pending else [],
+            "latest_reviewed": latest_reviewed,
+            "form": form,
+        },
+    )
+
+
+def _rows(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Contact details as (label, text) rows for people to read."""
+    labels = {
+        "phones": _("Phones"),
+        "email": _("Email"),
+        "preferred_language": _("Language"),
+        "contact_preference": _("Contact preference"),
+    }
+    languages = dict(settings.LANGUAGES)
+    preferences = dict(ContactPreference.choices)
+    rows = []
+    for field, label in labels.items():
+        if field not in values:
+            continue
+        value = values[field]
+        if field == "phones":
+            text = " / ".join(value)
+        elif field == "preferred_language":
+            text = str(languages.get(value, value))
+        elif field == "contact_preference":
+            text = str(preferences.get(value, value))
+        else:
+            text = str(value or "")
+        rows.append((str(label), text))
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+def portal_code_request(request: HttpRequest) -> HttpResponse:
+    """Step 1 of signing in with a code: the owner's email or phone. The answer is always the same."""
+    if request.user.is_authenticated:
+        return redirect("owners:portal")
+    form = CodeRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        identifier = form.cleaned_data["identifier"].strip()
+        portal_login.login_code_issue(identifier=identifier)
+        request.session[CODE_IDENTIFIER_SESSION_KEY] = identifier
+        next_url = request.POST.get("next", "") or request.GET.get("next", "")
+        if url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            request.session[CODE_NEXT_SESSION_KEY] = next_url
+        return redirect("owners:portal_code_verify")
+    return render(
+        request,
+        "owners/portal_code_request.html",
+        {
+            "form": form,
+            "next": request.GET.get("next", ""),
+            "valid_minutes": _minutes(),
+            "codes_per_hour": portal_login.MAX_CODES_PER_HOUR,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def portal_code_verify(request: HttpRequest) -> HttpResponse:
+    """Step 2: the code from the email signs the owner in."""
+    if request.user.is_authenticated:
+        return redirect("owners:portal")
+    identifier = request.session.get(CODE_IDENTIFIER_SESSION_KEY, "")
+    if not identifier:
+        return redirect("owners:portal_code_request")
+    form = CodeVerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = portal_login.login_code_verify(identifier=identifier, code=form.cleaned_data["code"])
+        if user is None:
+            form.add_error(
+                "code",
+                _(
+                    "This code is not valid. A code works once, for %(minutes)s minutes, and can be "
+                    "tried %(attempts)s times; you can ask for a new one."
+                )
+                % {"minutes": _minutes(), "attempts": portal_login.MAX_ATTEMPTS},
+            )
+        else:
+            next_url = request.session.get(CODE_NEXT_SESSION_KEY, "")
+            login(request, user, backend=CODE_BACKEND)
+            request.session.pop(CODE_IDENTIFIER_SESSION_KEY, None)
+            request.session.pop(CODE_NEXT_SESSION_KEY, None)
+            if next_url and url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                return redirect(next_url)
+            return redirect("owners:portal")
+    return render(
+        request,
+        "owners/portal_code_verify.html",
+        {"form": form, "identifier": identifier, "valid_minutes": _minutes()},
+    )
+
+
+def _minutes() -> int:
+    return int(portal_login.CODE_VALID_FOR.total_seconds() // 60)

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from estatedesk.common.models import AuditEntry
+from estatedesk.org.choices import Role
 from estatedesk.org.models import Unit
 from estatedesk.owners.choices import Relation
 from estatedesk.owners.models import (
@@ -317,3 +318,24 @@ def test_oa_1_completeness_snapshot_is_a_daily_periodic_job(archive):
     assert "owners.completeness_snapshot" in periodic_jobs()
     assert completeness_snapshot.call() == 3  # one row per active project
     assert CompletenessSnapshot.objects.filter(project=archive.project_a).count() == 1
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_masking_holds_for_every_role(archive, login, django_user_model, role):
+    """Each role at project A: phones in full only for the roles that call owners; ID numbers never."""
+    from estatedesk.org.models import Membership
+    from estatedesk.org.permissions import CONTACTS_OWNERS
+
+    user = django_user_model.objects.create_user(username=f"r-{role}", password="x")
+    Membership.objects.create(
+        user=user, role=role, level="project", company=archive.company, project=archive.project_a
+    )
+    resident = Resident.objects.get(name="沈业主")
+    body = login(user).get(reverse("owners:resident_detail", args=[resident.pk])).content.decode()
+    assert ("13800001234" in body) == (role in CONTACTS_OWNERS)
+    assert ("138****1234" in body) == (role not in CONTACTS_OWNERS)
+    assert "11010519491231002X" not in body
+    api = APIClient()
+    api.force_authenticate(user)
+    phones = api.get(f"/api/owners/residents/{resident.pk}/").json()["phones"]
+    assert phones == (["13800001234"] if role in CONTACTS_OWNERS else ["138****1234"])

@@ -9,5 +9,6 @@ urlpatterns = [
     path("me/", views.MeApi.as_view(), name="api-me"),
     path("org/", include("estatedesk.org.api_urls")),
     path("owners/", include("estatedesk.owners.api_urls")),
+    path("feedback/", include("estatedesk.feedback.api_urls")),
     re_path(r"^(?P<path>.*)$", views.api_not_found),
 ]

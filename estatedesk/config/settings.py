@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "estatedesk.accounts",
     "estatedesk.org",
     "estatedesk.owners",
+    "estatedesk.notifications",
+    "estatedesk.feedback",
     "estatedesk.demo",
     "estatedesk.api",
 ]

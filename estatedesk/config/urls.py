@@ -23,6 +23,8 @@ urlpatterns = [
     path("accounts/", include("estatedesk.accounts.urls")),
     path("org/", include("estatedesk.org.urls")),
     path("", include("estatedesk.owners.urls")),
+    path("feedback/", include("estatedesk.feedback.urls")),
+    path("f/", include("estatedesk.feedback.urls_portal")),
     path("api/", include("estatedesk.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -44,6 +44,32 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "owners.import": ARCHIVE_KEEPERS | {Role.SYSTEM_ADMIN},
     "owners.export": ARCHIVE_KEEPERS,
     "owners.confirm_changes": ARCHIVE_KEEPERS | {Role.CS_AGENT},
+    # customer feedback (R-FB)
+    "feedback.view": STAFF_ROLES,
+    "feedback.register": frozenset(
+        {
+            Role.CS_AGENT,
+            Role.CS_SUPERVISOR,
+            Role.PROJECT_MANAGER,
+            Role.DEPT_SUPERVISOR,
+            Role.EXECUTOR,
+            Role.QA_MANAGER,
+            Role.QA_STAFF,
+        }
+    ),
+    "feedback.comment": STAFF_ROLES,
+    "feedback.staff_talk": frozenset({Role.PROJECT_MANAGER, Role.CS_SUPERVISOR, Role.DEPT_SUPERVISOR}),
+    "feedback.execution_record": frozenset(
+        {
+            Role.PROJECT_MANAGER,
+            Role.CS_SUPERVISOR,
+            Role.QA_MANAGER,
+            Role.QA_STAFF,
+            Role.DEPT_SUPERVISOR,
+            Role.EXECUTOR,
+        }
+    ),
+    "feedback.report_hq": frozenset({Role.CS_SUPERVISOR, Role.PROJECT_MANAGER, Role.BRANCH_MANAGER}),
 }
 
 

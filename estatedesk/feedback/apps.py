@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedbackConfig(AppConfig):
+    name = "estatedesk.feedback"
+    label = "feedback"
+    verbose_name = _("Customer feedback")
+
+    def ready(self) -> None:
+        from estatedesk.common.navigation import NavItem, register_nav
+        from estatedesk.org.permissions import can_anywhere
+
+        register_nav(
+            NavItem(
+                "feedback",
+                _("Customer feedback"),
+                "feedback:item_list",
+                12,
+                lambda user: can_anywhere(user, "feedback.view"),
+                "✉",
+                active_for=("feedback:",),
+            )
+        )

@@ -1,0 +1,134 @@
+"""Reads of customer feedback, always scoped; lists filter and search in SQL with a bounded number of
+queries whatever the number of items."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from estatedesk.common.scoping import get_for_user_or_404, scope_for
+from estatedesk.feedback.choices import OPEN_STATUSES
+from estatedesk.feedback.models import FeedbackItem, TimelineEvent
+from estatedesk.feedback.workflow import Step, available_steps
+from estatedesk.owners.contacts import normalize_phone
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    status: str = ""
+    kind: str = ""
+    category: str = ""
+    channel: str = ""
+    project: str = ""  # project code
+    building: int | None = None
+    assignee: int | None = None  # supervisor or executor
+    overdue: bool = False
+    open_only: bool = False
+    search: str = ""
+
+
+def item_list(
+    *, user: Any, filters: ItemFilters | None = None, now: datetime | None = None
+) -> QuerySet[FeedbackItem]:
+    filters = filters or ItemFilters()
+    now = now or timezone.now()
+    queryset = FeedbackItem.objects.visible_to(user).select_related(
+        "project", "building", "unit", "supervisor", "executor"
+    )
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.open_only:
+        queryset = queryset.filter(status__in=OPEN_STATUSES)
+    for name in ("kind", "category", "channel"):
+        value = getattr(filters, name)
+        if value:
+            queryset = queryset.filter(**{name: value})
+    if filters.project:
+        queryset = queryset.filter(project__code=filters.project)
+    if filters.building:
+        queryset = queryset.filter(building_id=filters.building)
+    if filters.assignee:
+        queryset = queryset.filter(Q(supervisor_id=filters.assignee) | Q(executor_id=filters.assignee))
+    if filters.overdue:
+        queryset = queryset.filter(status__in=OPEN_STATUSES).filter(
+            Q(contact_due_at__lt=now, contacted_at__isnull=True)
+            | Q(action_due_at__lt=now, acted_at__isnull=True)
+            | Q(resolution_due_at__lt=now, customer_informed_at__isnull=True)
+        )
+    if filters.search:
+        queryset = queryset.filter(search_condition(filters.search))
+    return queryset.order_by("-registered_at", "-id")
+
+
+def search_condition(text: str) -> Q:
+    """A reference ("QD-HJ-20261126-0007"), a phone number, or words of the title and description."""
+    text = text.strip()
+    if re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*-\d{8}-\d{4}", text):
+        return Q(reference=text.upper())
+    digits = re.sub(r"\D", "", text)
+    if digits and len(digits) >= 7 and len(digits) == len(re.sub(r"[\s\-+()]", "", text)):
+        number = normalize_phone(text)
+        return Q(contact_phone=number) | Q(resident__phones__number=number)
+    condition = Q()
+    for word in text.split()[:5]:
+        condition &= Q(title__icontains=word) | Q(description__icontains=word)
+    return condition
+
+
+def item_get_for_user(*, user: Any, reference: str) -> FeedbackItem:
+    return get_for_user_or_404(
+        FeedbackItem.objects.select_related(
+            "project__branch",
+            "building",
+            "unit",
+            "resident",
+            "supervisor",
+            "executor",
+            "registered_by",
+            "department",
+        ),
+        user=user,
+        reference=reference,
+    )
+
+
+def item_timeline(*, user: Any, item: FeedbackItem) -> QuerySet[TimelineEvent]:
+    """Staff see every event; the customer only the public ones."""
+    events = item.events.select_related("actor").order_by("at", "id")
+    if not scope_for(user).is_staff_member:
+        events = events.filter(is_public=True)
+    return events
+
+
+def item_steps(*, user: Any, item: FeedbackItem) -> list[Step]:
+    roles = scope_for(user).roles_at(project_id=item.project_id, branch_id=item.project.branch_id)
+    return available_steps(status=item.status, kind=item.kind, roles=roles)
+
+
+def clock_states(*, item: FeedbackItem, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Each SLA clock with its due time, whether it is met, and the time left or overdue."""
+    now = now or timezone.now()
+    rows = []
+    for clock, due, done in (
+        ("contact", item.contact_due_at, item.contacted_at),
+        ("action", item.action_due_at, item.acted_at),
+        ("resolution", item.resolution_due_at, item.customer_informed_at),
+    ):
+        if due is None:
+            continue
+        rows.append(
+            {
+                "clock": clock,
+                "due_at": due,
+                "done_at": done,
+                "met": done is not None and done <= due,
+                "overdue": (done or now) > due,
+                "seconds_left": int((due - now).total_seconds()) if done is None else None,
+            }
+        )
+    return rows

@@ -1,0 +1,673 @@
+"""Writes to customer feedback (R-FB). Each service checks permission and the rule, saves, writes the
+timeline event and queues notifications in one transaction. Pages, the API, the mailbox poller, the
+portal and the sweep all come through here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from estatedesk.common.errors import DomainError
+from estatedesk.common.scoping import scope_for
+from estatedesk.feedback import sla
+from estatedesk.feedback.choices import (
+    Category,
+    Channel,
+    EventKind,
+    Kind,
+    Priority,
+    Rating,
+    SlaClock,
+    Status,
+    TalkKind,
+)
+from estatedesk.feedback.models import (
+    Escalation,
+    ExecutionRecord,
+    FeedbackItem,
+    ReferenceCounter,
+    SlaPolicy,
+    StaffTalk,
+    TimelineEvent,
+)
+from estatedesk.feedback.workflow import STEPS
+from estatedesk.notifications.services import email_send, notify
+from estatedesk.org.choices import Role
+from estatedesk.org.models import Membership, Project
+from estatedesk.org.permissions import can, require
+from estatedesk.org.selectors import calendar_for
+from estatedesk.owners.models import Resident
+
+ANONYMOUS_CHANNELS = {Channel.QR, Channel.EMAIL}
+ESCALATION_ROLES = {1: Role.CS_SUPERVISOR, 2: Role.PROJECT_MANAGER, 3: Role.BRANCH_MANAGER}
+
+
+# --- helpers ----------------------------------------------------------------------------------------------
+
+
+def _event(
+    *,
+    item: FeedbackItem,
+    actor: Any,
+    kind: str,
+    message: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    data: dict[str, Any] | None = None,
+    is_public: bool = False,
+    at: datetime | None = None,
+) -> TimelineEvent:
+    return TimelineEvent.objects.create(
+        item=item,
+        at=at or timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=kind,
+        message=message,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+        is_public=is_public,
+    )
+
+
+def _next_reference(*, project: Project, day: Any) -> str:
+    """PROJECT-YYYYMMDD-NNNN, unique however many registrations run at once (the counter row is locked)."""
+    try:
+        with transaction.atomic():
+            ReferenceCounter.objects.get_or_create(project=project, day=day)
+    except IntegrityError:
+        pass  # another registration created today's row first
+    counter = ReferenceCounter.objects.select_for_update().get(project=project, day=day)
+    counter.last = F("last") + 1
+    counter.save(update_fields=["last"])
+    counter.refresh_from_db(fields=["last"])
+    return f"{project.code}-{day:%Y%m%d}-{counter.last:04d}"
+
+
+def project_staff(*, project: Project, roles: set[str]) -> list[Any]:
+    """Active users holding one of `roles` at the project, its branch or the whole company."""
+    user_ids = (
+        Membership.objects.filter(role__in=roles, is_active=True, company_id=project.branch.company_id)
+        .filter(models_q_project(project))
+        .values_list("user_id", flat=True)
+    )
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True))
+
+
+def models_q_project(project: Project) -> Any:
+    from django.db.models import Q
+
+    return (
+        Q(project=project)
+        | Q(branch_id=project.branch_id, project__isnull=True)
+        | Q(branch__isnull=True, project__isnull=True)
+    )
+
+
+def _policies(project: Project) -> list[sla.Policy]:
+    rows = SlaPolicy.objects.filter(company_id=project.branch.company_id)
+    policies = [
+        sla.Policy(r.clock, r.kind, r.category, r.priority, r.minutes, r.uses_hotline_calendar) for r in rows
+    ]
+    return policies or sla.default_policies()
+
+
+def _item_url(item: FeedbackItem) -> str:
+    from django.urls import reverse
+
+    return reverse("feedback:item_detail", args=[item.reference])
+
+
+def _roles_at(user: Any, project: Project) -> frozenset[str]:
+    return scope_for(user).roles_at(project_id=project.pk, branch_id=project.branch_id)
+
+
+# --- registration (R-FB-1, R-CH-2) -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_item_register(
+    *,
+    actor: Any,
+    project: Project,
+    channel: str,
+    kind: str,
+    category: str,
+    title: str,
+    description: str,
+    priority: str = Priority.NORMAL,
+    resident: Resident | None = None,
+    unit: Any = None,
+    building: Any = None,
+    location_note: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    contact_email: str = "",
+    is_major: bool = False,
+    is_hot: bool = False,
+    is_paid_service: bool = False,
+    is_quality_problem: bool = False,
+    registered_at: datetime | None = None,
+) -> FeedbackItem:
+    """Register what a customer raised, at once (R-FB-1), with its SLA clocks started."""
+    _check_register_permission(actor=actor, project=project, channel=channel, resident=resident)
+    fields: dict[str, list[Any]] = {}
+    if channel not in Channel.values:
+        fields["channel"] = [_("Unknown value.")]
+    if kind not in Kind.values:
+        fields["kind"] = [_("Unknown value.")]
+    if category not in Category.values:
+        fields["category"] = [_("Unknown value.")]
+    if priority not in Priority.values:
+        fields["priority"] = [_("Unknown value.")]
+    if not description.strip():
+        fields["description"] = [_("This field is required.")]
+    if unit is not None and unit.project_id != project.pk:
+        fields["unit"] = [_("This unit belongs to another project.")]
+    if building is not None and building.project_id != project.pk:
+        fields["building"] = [_("This building belongs to another project.")]
+    if channel in ANONYMOUS_CHANNELS and resident is None and not (contact_phone or contact_email):
+        fields["contact_phone"] = [_("Leave a phone number so that we can tell you the result.")]
+    if fields:
+        raise DomainError("feedback.invalid", _("Some fields are not valid."), fields=fields)
+    now = registered_at or timezone.now()
+    title = (title.strip() or description.strip().splitlines()[0])[:120]
+    due = sla.deadlines(
+        policies=_policies(project),
+        registered_at=now,
+        kind=kind,
+        category=category,
+        priority=priority,
+        is_quality_problem=is_quality_problem,
+        service_calendar=calendar_for(project.service_calendar)
+        if project.service_calendar
+        else _always_open(),
+        hotline_calendar=calendar_for(project.hotline_calendar)
+        if project.hotline_calendar
+        else _always_open(),
+    )
+    item = FeedbackItem.objects.create(
+        reference=_next_reference(project=project, day=timezone.localtime(now).date()),
+        project=project,
+        building=building or (unit.building if unit is not None else None),
+        unit=unit,
+        location_note=location_note.strip()[:200],
+        resident=resident,
+        contact_name=contact_name.strip()[:60] or (resident.name if resident else ""),
+        contact_phone=contact_phone.strip()[:24],
+        contact_email=contact_email.strip(),
+        channel=channel,
+        kind=kind,
+        category=category,
+        priority=priority,
+        title=title,
+        description=description.strip(),
+        is_major=is_major,
+        is_hot=is_hot,
+        is_paid_service=is_paid_service,
+        is_quality_problem=is_quality_problem,
+        registered_by=actor if getattr(actor, "pk", None) and not _is_owner_actor(actor, resident) else None,
+        registered_at=now,
+        contact_due_at=due.contact_due_at,
+        action_due_at=due.action_due_at,
+        resolution_due_at=due.resolution_due_at,
+    )
+    _event(
+        item=item,
+        actor=actor,
+        kind=EventKind.REGISTERED,
+        to_status=Status.REGISTERED,
+        at=now,
+        is_public=True,
+        data={"channel": channel},
+    )
+    url = _item_url(item)
+    notify(
+        users=project_staff(project=project, roles={Role.CS_SUPERVISOR}),
+        title=_("New %(kind)s %(reference)s: %(title)s")
+        % {"kind": item.get_kind_display(), "reference": item.reference, "title": item.title},
+        body=item.description[:500],
+        url=url,
+    )
+    if is_major:
+        _alert_general_manager(item=item, actor=actor)
+    _tell_customer(
+        item=item,
+        subject=_("We have registered your %(kind)s %(reference)s")
+        % {"kind": item.get_kind_display(), "reference": item.reference},
+        body=_("Thank you. We will contact you about %(title)s.") % {"title": item.title},
+    )
+    return item
+
+
+def _always_open() -> Any:
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from estatedesk.common.workcalendar import Calendar
+
+    return Calendar(tz=ZoneInfo(settings.TIME_ZONE), is_24_hours=True)
+
+
+def _is_owner_actor(actor: Any, resident: Resident | None) -> bool:
+    return resident is not None and resident.user_id == getattr(actor, "pk", None)
+
+
+def _check_register_permission(
+    *, actor: Any, project: Project, channel: str, resident: Resident | None
+) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        if channel in ANONYMOUS_CHANNELS:
+            return  # QR codes posted in a building and the complaint mailbox need no account
+        raise PermissionDenied("sign in")
+    if can(actor, "feedback.register", project=project):
+        return
+    scope = scope_for(actor)
+    if channel in (Channel.PORTAL, Channel.QR) and project.pk in scope.owner_project_ids:
+        if resident is not None and resident.user_id != actor.pk:
+            raise PermissionDenied("an owner registers for themselves")
+        return
+    raise PermissionDenied("feedback.register")
+
+
+def _alert_general_manager(*, item: FeedbackItem, actor: Any) -> None:
+    """R-FB-3: a major incident goes to the general manager at once."""
+    managers = project_staff(project=item.project, roles={Role.GENERAL_MANAGER})
+    notify(
+        users=managers,
+        title=_("Major incident %(reference)s at %(project)s: %(title)s")
+        % {"reference": item.reference, "project": item.project.name, "title": item.title},
+        body=item.description[:1000],
+        url=_item_url(item),
+    )
+    _event(item=item, actor=actor, kind=EventKind.MAJOR_ALERT, data={"notified": [u.pk for u in managers]})
+
+
+def _tell_customer(*, item: FeedbackItem, subject: str, body: str) -> None:
+    address = item.contact_email or (item.resident.email if item.resident else "")
+    if address:
+        email_send(to=address, subject=subject, body=body)
+    if item.resident and item.resident.user_id:
+        notify(users=[item.resident.user], title=subject, body=body, email=False)
+
+
+# --- the R-FB path ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_item_step(
+    *,
+    actor: Any,
+    item: FeedbackItem,
+    step: str,
+    version: int,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> FeedbackItem:
+    """Take one step of the workflow. `version` is the item's version the actor saw: if someone else
+    changed the item since, nothing is written and the actor is told (no silent overwrite)."""
+    definition = STEPS.get(step)
+    if definition is None:
+        raise DomainError("feedback.unknown_step", _("Unknown step."))
+    if not _roles_at(actor, item.project) & definition.roles:
+        raise PermissionDenied(step)
+    data = dict(data or {})
+    current = FeedbackItem.objects.select_for_update().get(pk=item.pk)
+    if current.version != version:
+        raise DomainError(
+            "feedback.conflict",
+            _("Someone else changed this item a moment ago. Reload it to see the change, then try again."),
+            status=409,
+        )
+    if current.status not in definition.sources or (
+        definition.kinds and current.kind not in definition.kinds
+    ):
+        raise DomainError("feedback.step_not_allowed", _("This step is not possible now."), status=409)
+    now = timezone.now()
+    updates: dict[str, Any] = {"status": definition.target, "version": current.version + 1}
+    if step == "contact_supervisor":
+        updates["contacted_at"] = now
+        if data.get("supervisor_id"):
+            updates["supervisor_id"] = int(data["supervisor_id"])
+    elif step == "record_opinion":
+        if not note.strip():
+            raise DomainError(
+                "feedback.opinion_required",
+                _("Write the handling opinion."),
+                fields={"note": [_("This field is required.")]},
+            )
+        updates["handling_opinion"] = note.strip()
+        if current.contacted_at is None:
+            updates["contacted_at"] = now
+    elif step == "arrange":
+        if data.get("executor_id"):
+            updates["executor_id"] = int(data["executor_id"])
+    elif step == "start":
+        if current.is_quality_problem and current.acted_at is None:
+            updates["acted_at"] = now
+    elif step == "complete":
+        if not note.strip():
+            raise DomainError(
+                "feedback.result_required",
+                _("Describe what was done."),
+                fields={"note": [_("This field is required.")]},
+            )
+        updates["result"] = note.strip()
+        updates["handled_at"] = now
+    elif step in ("inform_customer", "answer"):
+        how = str(data.get("how", "")).strip()
+        if not note.strip() or how not in {"phone", "sms", "email", "in_person", "portal"}:
+            raise DomainError(
+                "feedback.feedback_required",
+                _("Record what the customer was told and how."),
+                fields={
+                    "note": [_("This field is required.")],
+                    "how": [_("Choose how the customer was told.")],
+                },
+            )
+        updates["customer_informed_at"] = now
+        data["how"] = how
+    elif step == "close":
+        if current.category == Category.STAFF_ATTITUDE and not current.staff_talks.exists():
+            raise DomainError(
+                "feedback.staff_talk_required",
+                _(
+                    "A staff-attitude problem can be closed only after a talk with, or criticism of, the employee is recorded."
+                ),
+                status=409,
+            )
+        updates["closed_at"] = now
+    elif step == "reopen":
+        if not note.strip():
+            raise DomainError(
+                "feedback.reason_required",
+                _("Say why it is reopened."),
+                fields={"note": [_("This field is required.")]},
+            )
+        updates.update(closed_at=None, customer_informed_at=None, handled_at=None, escalation_level=0)
+    elif step == "cancel":
+        if not note.strip():
+            raise DomainError(
+                "feedback.reason_required",
+                _("Give the reason for cancelling."),
+                fields={"note": [_("This field is required.")]},
+            )
+    changed = FeedbackItem.objects.filter(pk=current.pk, version=version).update(**updates, updated_at=now)
+    if not changed:  # pragma: no cover - the row is locked; kept for databases without row locks
+        raise DomainError("feedback.conflict", _("Someone else changed this item a moment ago."), status=409)
+    _event(
+        item=current,
+        actor=actor,
+        kind=EventKind.TRANSITION,
+        from_status=current.status,
+        to_status=definition.target,
+        message=note.strip(),
+        data={"step": step, **data},
+        is_public=step in ("inform_customer", "answer", "close", "reopen", "cancel"),
+    )
+    current.refresh_from_db()
+    _after_step(item=current, step=step, actor=actor, note=note)
+    return current
+
+
+def _after_step(*, item: FeedbackItem, step: str, actor: Any, note: str) -> None:
+    url = _item_url(item)
+    label = str(STEPS[step].label)
+    title = _("%(reference)s: %(step)s") % {"reference": item.reference, "step": label}
+    if step == "contact_supervisor" and item.supervisor_id:
+        notify(users=[item.supervisor], title=title, body=item.description[:500], url=url)
+    elif step == "record_opinion":
+        notify(
+            users=project_staff(project=item.project, roles={Role.PROJECT_MANAGER}),
+            title=title,
+            body=note,
+            url=url,
+        )
+    elif step == "arrange" and item.executor_id:
+        notify(users=[item.executor], title=title, body=item.handling_opinion, url=url)
+    elif step in ("complete", "inform_cs"):
+        notify(
+            users=project_staff(project=item.project, roles={Role.CS_AGENT, Role.CS_SUPERVISOR}),
+            title=title,
+            body=note,
+            url=url,
+        )
+    elif step in ("inform_customer", "answer"):
+        _tell_customer(
+            item=item,
+            subject=_("Your %(kind)s %(reference)s has been handled")
+            % {"kind": item.get_kind_display(), "reference": item.reference},
+            body=note + "\n\n" + _("Please rate how we handled it in the owner portal."),
+        )
+
+
+@transaction.atomic
+def staff_talk_record(
+    *, actor: Any, item: FeedbackItem, employee_name: str, kind: str, notes: str
+) -> StaffTalk:
+    """R-FB-4: the talk with, or criticism of, the employee whose attitude was the problem."""
+    require(actor, "feedback.staff_talk", project=item.project)
+    if kind not in TalkKind.values or not employee_name.strip() or not notes.strip():
+        raise DomainError(
+            "feedback.invalid",
+            _("Some fields are not valid."),
+            fields={"notes": [_("This field is required.")]},
+        )
+    talk = StaffTalk.objects.create(
+        item=item,
+        employee_name=employee_name.strip(),
+        kind=kind,
+        notes=notes.strip(),
+        recorded_by=actor,
+        recorded_at=timezone.now(),
+    )
+    _event(
+        item=item,
+        actor=actor,
+        kind=EventKind.STAFF_TALK,
+        message=notes.strip(),
+        data={"employee": talk.employee_name, "kind": kind},
+    )
+    return talk
+
+
+@transaction.atomic
+def feedback_comment_add(
+    *, actor: Any, item: FeedbackItem, message: str, is_public: bool = False
+) -> TimelineEvent:
+    require(actor, "feedback.comment", project=item.project)
+    if not message.strip():
+        raise DomainError(
+            "feedback.invalid", _("Write a comment."), fields={"message": [_("This field is required.")]}
+        )
+    return _event(
+        item=item, actor=actor, kind=EventKind.COMMENT, message=message.strip(), is_public=is_public
+    )
+
+
+EXECUTION_FIELDS = [
+    "qa_opinion",
+    "office_record",
+    "qa_acceptance",
+    "customer_acceptance",
+    "executor_name",
+    "executed_at",
+]
+
+
+@transaction.atomic
+def execution_record_update(*, actor: Any, item: FeedbackItem, **values: Any) -> ExecutionRecord:
+    """附表二 (R-FB-8): the QA opinion, the office's execution record, both acceptances, executor and time."""
+    require(actor, "feedback.execution_record", project=item.project)
+    unknown = set(values) - set(EXECUTION_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    record, _created = ExecutionRecord.objects.get_or_create(item=item)
+    before = {name: str(getattr(record, name) or "") for name in values}
+    for name, value in values.items():
+        setattr(record, name, value.strip() if isinstance(value, str) else value)
+    record.save()
+    after = {name: str(getattr(record, name) or "") for name in values}
+    _event(
+        item=item,
+        actor=actor,
+        kind=EventKind.COMMENT,
+        message=_("Execution record updated."),
+        data={"execution_record": {k: [before[k], after[k]] for k in values if before[k] != after[k]}},
+    )
+    return record
+
+
+@transaction.atomic
+def feedback_item_rate(*, actor: Any, item: FeedbackItem, rating: str, comment: str = "") -> FeedbackItem:
+    """The customer rates the handling once it is done (A satisfied / B fairly / C unsatisfied)."""
+    if item.resident is None or item.resident.user_id != getattr(actor, "pk", None):
+        raise PermissionDenied("only the customer rates")
+    if rating not in Rating.values:
+        raise DomainError(
+            "feedback.invalid", _("Choose a rating."), fields={"rating": [_("Choose a rating.")]}
+        )
+    if item.status not in (Status.CUSTOMER_INFORMED, Status.CLOSED):
+        raise DomainError("feedback.not_done", _("You can rate it once it has been handled."), status=409)
+    if item.rating:
+        raise DomainError("feedback.already_rated", _("You have already rated it."), status=409)
+    FeedbackItem.objects.filter(pk=item.pk).update(
+        rating=rating, rating_comment=comment.strip()[:500], version=F("version") + 1
+    )
+    _event(
+        item=item,
+        actor=actor,
+        kind=EventKind.RATING,
+        message=comment.strip()[:500],
+        data={"rating": rating},
+        is_public=True,
+    )
+    if rating == Rating.C:
+        # serious dissatisfaction: the responsible manager hears of it (the return-visit work picks it up)
+        notify(
+            users=project_staff(project=item.project, roles={Role.PROJECT_MANAGER, Role.CS_SUPERVISOR}),
+            title=_("%(reference)s rated unsatisfied by the customer") % {"reference": item.reference},
+            body=comment,
+            url=_item_url(item),
+        )
+    item.refresh_from_db()
+    return item
+
+
+# --- SLA sweep and escalation (R-FB-2, R-FB-4) -------------------------------------------------------------
+
+CLOCK_FIELDS = {
+    SlaClock.CONTACT: ("contact_due_at", "contacted_at"),
+    SlaClock.ACTION: ("action_due_at", "acted_at"),
+    SlaClock.RESOLUTION: ("resolution_due_at", "customer_informed_at"),
+}
+
+
+def escalation_level(*, due_at: datetime, now: datetime, allowed_minutes: float) -> int:
+    """1 when the clock is breached, 2 after a further allowed period, 3 after two (capped)."""
+    if now <= due_at:
+        return 0
+    overdue_minutes = (now - due_at).total_seconds() / 60
+    return min(3, 1 + int(overdue_minutes // max(allowed_minutes, 1)))
+
+
+def sla_sweep(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Escalate every breached clock once per level: CS supervisor, then project manager, then branch
+    manager. Safe with several workers: the Escalation row's unique constraint decides who notifies."""
+    now = now or timezone.now()
+    escalated = 0
+    for clock, (due_field, done_field) in CLOCK_FIELDS.items():
+        overdue = (
+            FeedbackItem.objects.filter(**{f"{due_field}__lt": now, f"{done_field}__isnull": True})
+            .exclude(status__in=[Status.CLOSED, Status.CANCELLED])
+            .select_related("project__branch")
+            .order_by(due_field)[:batch]
+        )
+        for item in overdue:
+            due_at = getattr(item, due_field)
+            allowed = max((due_at - item.registered_at).total_seconds() / 60, 1)
+            level = escalation_level(due_at=due_at, now=now, allowed_minutes=allowed)
+            for each in range(1, level + 1):
+                if _escalate(item=item, clock=clock, level=each, now=now):
+                    escalated += 1
+    return escalated
+
+
+def _escalate(*, item: FeedbackItem, clock: str, level: int, now: datetime) -> bool:
+    try:
+        with transaction.atomic():
+            escalation = Escalation.objects.create(item=item, clock=clock, level=level, at=now)
+            users = project_staff(project=item.project, roles={ESCALATION_ROLES[level]})
+            escalation.notified = [u.pk for u in users]
+            escalation.save(update_fields=["notified"])
+            FeedbackItem.objects.filter(pk=item.pk, escalation_level__lt=level).update(escalation_level=level)
+            title = _("Overdue (%(clock)s): %(reference)s %(title)s") % {
+                "clock": SlaClock(clock).label,
+                "reference": item.reference,
+                "title": item.title,
+            }
+            notify(users=users, title=title, body=item.description[:500], url=_item_url(item))
+            _event(
+                item=item,
+                actor=None,
+                kind=EventKind.ESCALATED,
+                at=now,
+                data={"clock": clock, "level": level, "notified": escalation.notified},
+            )
+    except IntegrityError:
+        return False  # already escalated at this level (by this worker earlier, or another one now)
+    return True
+
+
+# --- hand-off to HQ reporting (R-IR-8) ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_item_report_to_hq(*, actor: Any, item: FeedbackItem) -> dict[str, Any]:
+    """A major or hot complaint goes to HQ as an instant report without retyping. Returns the report's
+    content (title, facts, progress) for the HQ reporting service to file; marks the item as reported."""
+    require(actor, "feedback.report_hq", project=item.project)
+    if not (item.is_major or item.is_hot):
+        raise DomainError(
+            "feedback.not_reportable",
+            _("Only major or hot complaints are reported to HQ as instant reports."),
+        )
+    events = list(item.events.order_by("at", "id").values("at", "kind", "to_status", "message"))
+    content = {
+        "source": "feedback",
+        "reference": item.reference,
+        "project": item.project.code,
+        "type": "major_or_hot_complaint",
+        "title": item.title,
+        "facts": item.description,
+        "registered_at": item.registered_at.isoformat(),
+        "status": item.status,
+        "progress": [
+            {"at": e["at"].isoformat(), "step": e["to_status"] or e["kind"], "note": e["message"]}
+            for e in events
+        ],
+    }
+    FeedbackItem.objects.filter(pk=item.pk).update(reported_to_hq_at=timezone.now())
+    _event(item=item, actor=actor, kind=EventKind.HQ_REPORT, data={"reference": item.reference})
+    return content
+
+
+def seed_sla_policies(*, company: Any) -> None:
+    """The default SLA rows (R-FB-2: 60 minutes; R-FB-4: 30 minutes); running it again adds nothing."""
+    for policy in sla.default_policies():
+        SlaPolicy.objects.get_or_create(
+            company=company,
+            clock=policy.clock,
+            kind=policy.kind,
+            category=policy.category,
+            priority=policy.priority,
+            defaults={"minutes": policy.minutes, "uses_hotline_calendar": policy.uses_hotline_calendar},
+        )

@@ -1,0 +1,2 @@
+app_name = "feedback_portal"
+urlpatterns: list = []

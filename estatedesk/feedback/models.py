@@ -161,6 +161,9 @@ class ReferenceCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "day"], name="reference_counter_day")]
 
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.day}: {self.last}"
+
 
 class TimelineEvent(models.Model):
     """Append-only: who did what and when to an item; written only by the feedback services."""
@@ -276,7 +279,8 @@ class SlaPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_clock_display()} {self.kind or '*'}/{self.category or '*'}/{self.priority or '*'}: {self.minutes}"
+        scope = "/".join(value or "*" for value in (self.kind, self.category, self.priority))
+        return f"{self.get_clock_display()} {scope}: {self.minutes}"
 
     @classmethod
     def scope_filter(cls, scope: Scope) -> Q:
@@ -296,6 +300,9 @@ class Escalation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["item", "clock", "level"], name="escalation_once_per_level")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.clock} level {self.level}"
 
 
 class Mailbox(models.Model):
@@ -343,3 +350,6 @@ class InboundMessage(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["mailbox", "message_id"], name="inbound_message_once")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} ({self.outcome})"

@@ -380,7 +380,8 @@ def feedback_item_step(
             raise DomainError(
                 "feedback.staff_talk_required",
                 _(
-                    "A staff-attitude problem can be closed only after a talk with, or criticism of, the employee is recorded."
+                    "A staff-attitude problem can be closed only after a talk with, or criticism of, "
+                    "the employee is recorded."
                 ),
                 status=409,
             )
@@ -393,13 +394,12 @@ def feedback_item_step(
                 fields={"note": [_("This field is required.")]},
             )
         updates.update(closed_at=None, customer_informed_at=None, handled_at=None, escalation_level=0)
-    elif step == "cancel":
-        if not note.strip():
-            raise DomainError(
-                "feedback.reason_required",
-                _("Give the reason for cancelling."),
-                fields={"note": [_("This field is required.")]},
-            )
+    elif step == "cancel" and not note.strip():
+        raise DomainError(
+            "feedback.reason_required",
+            _("Give the reason for cancelling."),
+            fields={"note": [_("This field is required.")]},
+        )
     changed = FeedbackItem.objects.filter(pk=current.pk, version=version).update(**updates, updated_at=now)
     if not changed:  # pragma: no cover - the row is locked; kept for databases without row locks
         raise DomainError("feedback.conflict", _("Someone else changed this item a moment ago."), status=409)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from estatedesk.common.errors import DomainError
+from estatedesk.common.forms import add_domain_error
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
 from estatedesk.org import selectors, services
 from estatedesk.org.choices import Role
@@ -129,11 +130,7 @@ def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.working_calendar_update(actor=request.user, calendar=fresh, **form.cleaned_data)
         except DomainError as error:
-            for field, problems in error.fields.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
-            if not error.fields:
-                form.add_error(None, error.message)
+            add_domain_error(form, error)
         else:
             messages.success(request, _("Working hours saved."))
             return redirect("org:calendar_list")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from estatedesk.common.errors import DomainError
+from estatedesk.common.forms import add_domain_error
 from estatedesk.common.scoping import get_for_user_or_404
 from estatedesk.org.permissions import can, can_anywhere, require
 from estatedesk.org.selectors import project_get_for_user
@@ -147,11 +148,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.resident_update(actor=request.user, resident=resident, **changes)
         except DomainError as error:
-            for field, problems in error.fields.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
-            if not error.fields:
-                form.add_error(None, error.message)
+            add_domain_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("owners:resident_detail", pk=resident.pk)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from estatedesk.common.errors import DomainError
+from estatedesk.common.forms import add_domain_error
 from estatedesk.owners import portal_login, selectors_portal, services
 from estatedesk.owners.choices import ChangeRequestStatus, ContactPreference
 from estatedesk.owners.forms_portal import CodeRequestForm, CodeVerifyForm, ContactDetailsForm
@@ -77,11 +78,7 @@ def portal_profile(request: HttpRequest) -> HttpResponse:
         try:
             services.contact_change_request_submit(actor=request.user, **form.requested())
         except DomainError as error:
-            for field, problems in error.fields.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
-            if not error.fields:
-                form.add_error(None, error.message)
+            add_domain_error(form, error)
         else:
             messages.success(
                 request,

@@ -4,11 +4,13 @@
 #   fonts-noto-cjk                       a CJK font, so PDFs and screenshots show Chinese
 #   libpango-1.0-0 libpangoft2-1.0-0     WeasyPrint (PDF)
 #   gettext                              msgfmt, for compilemessages
+#   dovecot-imapd                        a real IMAP server, started by tests/mail for the complaint mailbox
+#   poppler-utils                        pdftotext and pdffonts, with which the tests read our PDFs
 # On Debian/Ubuntu as root it installs what is missing (quick when nothing is). Anywhere else it prints one
 # line naming what to install and exits 0.
 set -euo pipefail
 
-packages=(chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 gettext)
+packages=(chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 gettext dovecot-imapd poppler-utils)
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
     missing=()

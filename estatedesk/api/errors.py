@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -32,6 +32,17 @@ def _flatten(detail: Any) -> Any:
     if isinstance(detail, list):
         return [_flatten(item) for item in detail]
     return str(detail)
+
+
+class ErrorOutput(serializers.Serializer):
+    """The body of every 4xx, for the schema."""
+
+    code = serializers.CharField(help_text="Stable: `invalid`, `not_found`, or `<app>.<rule>`")
+    message = serializers.CharField(help_text="For people, in the request's language")
+    fields = serializers.DictField(  # type: ignore[assignment] # a field named "fields"
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per input field, when the error belongs to particular fields",
+    )
 
 
 def error_body(code: str, message: Any, fields: dict[str, Any] | None = None) -> dict[str, Any]:

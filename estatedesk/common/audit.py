@@ -19,10 +19,19 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+SECRET_FIELDS = ("password", "secret", "token")
+
+
 def model_changes(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
-    """The current values of `fields` (all concrete fields when None), ready for JSON."""
+    """The current values of `fields` (all concrete fields when None), ready for JSON; secrets such as a
+    mailbox password are recorded as changed, never in clear."""
     names = fields or [f.attname for f in instance._meta.concrete_fields]
-    return {name: _jsonable(getattr(instance, name)) for name in names}
+    return {
+        name: ("***" if getattr(instance, name) else "")
+        if any(s in name for s in SECRET_FIELDS)
+        else _jsonable(getattr(instance, name))
+        for name in names
+    }
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

@@ -258,6 +258,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # choice sets sharing a field name ("kind", "status") get names of their own
+    "ENUM_NAME_OVERRIDES": {
+        "FeedbackKindEnum": "estatedesk.feedback.choices.Kind",
+        "FeedbackStatusEnum": "estatedesk.feedback.choices.Status",
+        "FeedbackEventKindEnum": "estatedesk.feedback.choices.EventKind",
+        "StaffTalkKindEnum": "estatedesk.feedback.choices.TalkKind",
+    },
 }
 
 # --- logging --------------------------------------------------------------------------------------------
@@ -267,10 +274,17 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django_tasks_db": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- EstateDesk ---------------------------------------------------------------------------------------------
 ESTATEDESK_SCHEDULER_TICK_SECONDS = float(os.environ.get("SCHEDULER_TICK_SECONDS", "15"))
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # also creates DATA_DIR for the SQLite database
+# The public address printed in QR codes (optional; otherwise the address the sheet was opened at).
+ESTATEDESK_PUBLIC_URL = os.environ.get("ESTATEDESK_PUBLIC_URL", "")

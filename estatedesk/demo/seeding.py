@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from estatedesk.demo.feedback_seeding import seed_feedback
 from estatedesk.org.choices import BuildingKind, DepartmentKind, Role, ScopeLevel, UnitStatus
 from estatedesk.org.models import (
     Branch,
@@ -467,6 +468,7 @@ def seed_demo() -> dict[str, int]:
         _residents(project)
     _completeness_history(list(projects.values()))
     _accounts(company, projects)
+    seed_feedback()
     return {
         "projects": Project.objects.count(),
         "units": Unit.objects.count(),

@@ -1,1 +1,21 @@
-urlpatterns: list = []
+from django.urls import path
+
+from estatedesk.feedback import api
+
+urlpatterns = [
+    path("items/", api.ItemListApi.as_view(), name="api-feedback-item-list"),
+    path("items/create/", api.ItemCreateApi.as_view(), name="api-feedback-item-create"),
+    path("items/<str:reference>/", api.ItemDetailApi.as_view(), name="api-feedback-item-detail"),
+    path("items/<str:reference>/steps/", api.ItemStepApi.as_view(), name="api-feedback-item-step"),
+    path("items/<str:reference>/comments/", api.ItemCommentApi.as_view(), name="api-feedback-item-comment"),
+    path(
+        "items/<str:reference>/staff-talks/", api.StaffTalkCreateApi.as_view(), name="api-feedback-staff-talk"
+    ),
+    path(
+        "items/<str:reference>/execution-record/",
+        api.ExecutionRecordApi.as_view(),
+        name="api-feedback-execution-record",
+    ),
+    path("items/<str:reference>/rating/", api.ItemRateApi.as_view(), name="api-feedback-item-rate"),
+    path("items/<str:reference>/hq-report/", api.ItemReportToHqApi.as_view(), name="api-feedback-hq-report"),
+]

@@ -16,6 +16,7 @@ from estatedesk.feedback.choices import OPEN_STATUSES
 from estatedesk.feedback.models import FeedbackItem, TimelineEvent
 from estatedesk.feedback.workflow import Step, available_steps
 from estatedesk.owners.contacts import normalize_phone
+from estatedesk.owners.models import ResidentPhone
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,10 @@ def search_condition(text: str) -> Q:
     digits = re.sub(r"\D", "", text)
     if digits and len(digits) >= 7 and len(digits) == len(re.sub(r"[\s\-+()]", "", text)):
         number = normalize_phone(text)
-        return Q(contact_phone=number) | Q(resident__phones__number=number)
+        # a subquery, not a join: a resident with several phones must not list the item several times
+        return Q(contact_phone=number) | Q(
+            resident__in=ResidentPhone.objects.filter(number=number).values("resident_id")
+        )
     condition = Q()
     for word in text.split()[:5]:
         condition &= Q(title__icontains=word) | Q(description__icontains=word)
@@ -97,10 +101,17 @@ def item_get_for_user(*, user: Any, reference: str) -> FeedbackItem:
     )
 
 
+def item_viewer_is_staff(*, user: Any, item: FeedbackItem) -> bool:
+    """Does the user see the item as staff of its project? A staff member elsewhere who lives here sees
+    their own item as a customer does."""
+    scope = scope_for(user)
+    return scope.is_global or item.project_id in scope.project_ids
+
+
 def item_timeline(*, user: Any, item: FeedbackItem) -> QuerySet[TimelineEvent]:
-    """Staff see every event; the customer only the public ones."""
+    """Staff of the item's project see every event; the customer only the public ones."""
     events = item.events.select_related("actor").order_by("at", "id")
-    if not scope_for(user).is_staff_member:
+    if not item_viewer_is_staff(user=user, item=item):
         events = events.filter(is_public=True)
     return events
 

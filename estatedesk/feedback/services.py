@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +37,7 @@ from estatedesk.feedback.models import (
     StaffTalk,
     TimelineEvent,
 )
-from estatedesk.feedback.workflow import STEPS
+from estatedesk.feedback.workflow import STEPS, SUPERVISORS, WORKERS
 from estatedesk.notifications.services import email_send, notify
 from estatedesk.org.choices import Role
 from estatedesk.org.models import Membership, Project
@@ -157,7 +157,7 @@ def feedback_item_register(
     registered_at: datetime | None = None,
 ) -> FeedbackItem:
     """Register what a customer raised, at once (R-FB-1), with its SLA clocks started."""
-    _check_register_permission(actor=actor, project=project, channel=channel, resident=resident)
+    _check_register_permission(actor=actor, project=project, channel=channel, resident=resident, unit=unit)
     fields: dict[str, list[Any]] = {}
     if channel not in Channel.values:
         fields["channel"] = [_("Unknown value.")]
@@ -262,7 +262,7 @@ def _is_owner_actor(actor: Any, resident: Resident | None) -> bool:
 
 
 def _check_register_permission(
-    *, actor: Any, project: Project, channel: str, resident: Resident | None
+    *, actor: Any, project: Project, channel: str, resident: Resident | None, unit: Any = None
 ) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         if channel in ANONYMOUS_CHANNELS:
@@ -274,6 +274,11 @@ def _check_register_permission(
     if channel in (Channel.PORTAL, Channel.QR) and project.pk in scope.owner_project_ids:
         if resident is not None and resident.user_id != actor.pk:
             raise PermissionDenied("an owner registers for themselves")
+        if (
+            unit is not None
+            and not unit.occupancies.filter(resident__user_id=actor.pk, ended_on__isnull=True).exists()
+        ):
+            raise PermissionDenied("an owner registers for their own units only")
         return
     raise PermissionDenied("feedback.register")
 
@@ -336,7 +341,12 @@ def feedback_item_step(
     if step == "contact_supervisor":
         updates["contacted_at"] = now
         if data.get("supervisor_id"):
-            updates["supervisor_id"] = int(data["supervisor_id"])
+            updates["supervisor_id"] = _staff_member_id(
+                project=current.project,
+                user_id=data["supervisor_id"],
+                roles=SUPERVISORS,
+                field="supervisor_id",
+            )
     elif step == "record_opinion":
         if not note.strip():
             raise DomainError(
@@ -349,7 +359,9 @@ def feedback_item_step(
             updates["contacted_at"] = now
     elif step == "arrange":
         if data.get("executor_id"):
-            updates["executor_id"] = int(data["executor_id"])
+            updates["executor_id"] = _staff_member_id(
+                project=current.project, user_id=data["executor_id"], roles=WORKERS, field="executor_id"
+            )
     elif step == "start":
         if current.is_quality_problem and current.acted_at is None:
             updates["acted_at"] = now
@@ -374,6 +386,8 @@ def feedback_item_step(
                 },
             )
         updates["customer_informed_at"] = now
+        if step == "answer" and current.contacted_at is None:
+            updates["contacted_at"] = now  # answered at once: the contact clock is met, not left running
         data["how"] = how
     elif step == "close":
         if current.category == Category.STAFF_ATTITUDE and not current.staff_talks.exists():
@@ -416,6 +430,22 @@ def feedback_item_step(
     current.refresh_from_db()
     _after_step(item=current, step=step, actor=actor, note=note)
     return current
+
+
+def _staff_member_id(*, project: Project, user_id: Any, roles: frozenset[str], field: str) -> int:
+    """The id of an active user holding one of `roles` at the project; anyone else is refused, so an item
+    is never assigned to (nor its description sent to) someone outside the project."""
+    try:
+        pk = int(user_id)
+    except (TypeError, ValueError):
+        pk = None
+    if pk is None or pk not in {user.pk for user in project_staff(project=project, roles=set(roles))}:
+        raise DomainError(
+            "feedback.invalid",
+            _("Some fields are not valid."),
+            fields={field: [_("Choose a colleague who works on this project in that role.")]},
+        )
+    return pk
 
 
 def _after_step(*, item: FeedbackItem, step: str, actor: Any, note: str) -> None:
@@ -539,9 +569,11 @@ def feedback_item_rate(*, actor: Any, item: FeedbackItem, rating: str, comment: 
         raise DomainError("feedback.not_done", _("You can rate it once it has been handled."), status=409)
     if item.rating:
         raise DomainError("feedback.already_rated", _("You have already rated it."), status=409)
-    FeedbackItem.objects.filter(pk=item.pk).update(
+    rated = FeedbackItem.objects.filter(pk=item.pk, rating="").update(
         rating=rating, rating_comment=comment.strip()[:500], version=F("version") + 1
     )
+    if not rated:  # rated a moment ago (another tab, a double click): the first rating stands
+        raise DomainError("feedback.already_rated", _("You have already rated it."), status=409)
     _event(
         item=item,
         actor=actor,
@@ -588,6 +620,12 @@ def sla_sweep(*, now: datetime | None = None, batch: int = 500) -> int:
         overdue = (
             FeedbackItem.objects.filter(**{f"{due_field}__lt": now, f"{done_field}__isnull": True})
             .exclude(status__in=[Status.CLOSED, Status.CANCELLED])
+            # items already at the last level are done with: they must not fill every batch for ever
+            .exclude(
+                Exists(
+                    Escalation.objects.filter(item=OuterRef("pk"), clock=clock, level=max(ESCALATION_ROLES))
+                )
+            )
             .select_related("project__branch")
             .order_by(due_field)[:batch]
         )

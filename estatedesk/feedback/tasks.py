@@ -16,3 +16,16 @@ def sla_sweep() -> int:
     from estatedesk.feedback.services import sla_sweep as sweep
 
     return sweep()
+
+
+@periodic(name="feedback.poll_mailboxes", every=timedelta(minutes=2))
+@task(queue_name="periodic")
+def poll_mailboxes() -> dict[str, int]:
+    """Fetch new mail from every active complaint mailbox (R-CH-2, R-CH-4); totals of what it made."""
+    from estatedesk.feedback.mailbox import mailbox_poll_all
+
+    results = mailbox_poll_all()
+    totals = {"mailboxes": len(results), "failed": sum(1 for result in results if result.error)}
+    for name in ("fetched", "created", "threaded", "ignored", "quarantined", "duplicates"):
+        totals[name] = sum(getattr(result, name) for result in results)
+    return totals

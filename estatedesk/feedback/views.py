@@ -1,35 +1,370 @@
-"""Staff pages of customer feedback (lists, the item with its timeline and steps)."""
+"""Staff pages of customer feedback (R-FB): the list, the item with its clocks, timeline and steps, the
+registration by staff and the hotline screen. Thin: a form in, the service, a page or a redirect out."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from estatedesk.feedback import selectors
-from estatedesk.org.permissions import can_anywhere
+from estatedesk.common.errors import DomainError
+from estatedesk.common.forms import add_domain_error
+from estatedesk.feedback import selectors, selectors_ui, services
+from estatedesk.feedback.choices import Category, Channel
+from estatedesk.feedback.forms import (
+    EXECUTION_LABELS,
+    EXECUTION_TITLE,
+    CommentForm,
+    ExecutionRecordForm,
+    HotlineRegisterForm,
+    ItemFilterForm,
+    ItemRegisterForm,
+    StaffTalkForm,
+    StepForm,
+)
+from estatedesk.feedback.models import FeedbackItem
+from estatedesk.feedback.workflow import STEPS, SUPERVISORS, WORKERS, Step
+from estatedesk.org.permissions import can, can_anywhere
+from estatedesk.owners.contacts import normalize_phone
+from estatedesk.owners.privacy import full_phone_policy, phones_for_display
+from estatedesk.owners.selectors import resident_lookup
+
+PAGE_SIZE = 50
+HQ_REPORT_SESSION_KEY = "feedback_hq_report"
+ASSIGNEE_ROLES = {"contact_supervisor": SUPERVISORS, "arrange": WORKERS}  # as the step service checks
+
+
+def _require_view(request: HttpRequest) -> None:
+    if not can_anywhere(request.user, "feedback.view"):
+        raise PermissionDenied
+
+
+def _require_register(request: HttpRequest) -> None:
+    if not can_anywhere(request.user, "feedback.register"):
+        raise PermissionDenied
+
+
+# --- list -------------------------------------------------------------------------------------------------
 
 
 @login_required
 def item_list(request: HttpRequest) -> HttpResponse:
-    if not can_anywhere(request.user, "feedback.view"):
-        raise PermissionDenied
-    page = Paginator(selectors.item_list(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "feedback/item_list.html", {"page": page})
+    _require_view(request)
+    user = request.user
+    project_code = request.GET.get("project", "")
+    projects = selectors_ui.filter_projects(user=user)
+    form = ItemFilterForm(
+        request.GET,
+        projects=projects,
+        buildings=selectors_ui.filter_buildings(user=user, project_code=project_code),
+        assignees=selectors_ui.filter_assignees(user=user),
+    )
+    filters = form.filters()
+    page = Paginator(selectors.item_list(user=user, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(item, selectors_ui.next_deadline(item)) for item in page.object_list]
+    return render(
+        request,
+        "feedback/item_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "is_filtered": any(value for name, value in request.GET.items() if name != "page"),
+            "filters_open": any(value for name, value in request.GET.items() if name not in ("page", "q")),
+            "can_register": can_anywhere(user, "feedback.register"),
+            "qr_projects": projects,
+        },
+    )
+
+
+# --- the item ---------------------------------------------------------------------------------------------
+
+
+def _item(request: HttpRequest, reference: str) -> FeedbackItem:
+    """The item as staff of its project see it; anyone else gets a 404 (an owner uses the portal)."""
+    _require_view(request)
+    item = selectors.item_get_for_user(user=request.user, reference=reference)
+    if not selectors.item_viewer_is_staff(user=request.user, item=item):
+        raise Http404
+    return item
+
+
+def _people(item: FeedbackItem, step: Step) -> list[tuple[int, str]]:
+    """Whom the step may assign: a supervisor when contacting one, an executor when arranging."""
+    roles = ASSIGNEE_ROLES.get(step.name)
+    return selectors_ui.project_people(project=item.project, roles=roles) if roles else []
+
+
+def _step_form(item: FeedbackItem, step: Step, **initial: Any) -> StepForm:
+    return StepForm(
+        initial={"step": step.name, "version": item.version, **initial}, step=step, people=_people(item, step)
+    )
+
+
+def _render_item(
+    request: HttpRequest,
+    item: FeedbackItem,
+    *,
+    status: int = 200,
+    step_form: StepForm | None = None,
+    conflict: dict[str, Any] | None = None,
+    **forms: Any,
+) -> HttpResponse:
+    """The item page; a form that failed is passed in bound, so what the user typed stays on screen."""
+    user = request.user
+    project = item.project
+    step_forms = []
+    for step in selectors.item_steps(user=user, item=item):
+        if step_form is not None and step_form.workflow_step.name == step.name:
+            step_forms.append(step_form)
+        elif conflict is not None and conflict["step"] == step.name:
+            step_forms.append(_step_form(item, step, **conflict["initial"]))
+        else:
+            step_forms.append(_step_form(item, step))
+    if step_form is not None and step_form not in step_forms:
+        # the step is no longer offered (the item moved on): its errors go on top of the page
+        for problem in step_form.errors.get("__all__", []) or [_("This step is not possible now.")]:
+            messages.error(request, problem)
+    record = selectors_ui.execution_record_for(item=item)
+    can_record = can(user, "feedback.execution_record", project=project)
+    if "execution_form" not in forms and can_record:
+        forms["execution_form"] = ExecutionRecordForm(
+            initial={name: getattr(record, name) for name in ExecutionRecordForm.base_fields}
+            if record
+            else {}
+        )
+    can_talk = item.category == Category.STAFF_ATTITUDE and can(user, "feedback.staff_talk", project=project)
+    if "talk_form" not in forms and can_talk:
+        forms["talk_form"] = StaffTalkForm()
+    can_comment = can(user, "feedback.comment", project=project)
+    if "comment_form" not in forms and can_comment:
+        forms["comment_form"] = CommentForm()
+    resident = item.resident
+    context = {
+        "item": item,
+        "clocks": selectors_ui.clock_rows(item=item),
+        "timeline": selectors_ui.timeline_rows(user=user, item=item),
+        "step_forms": step_forms,
+        "conflict": conflict,
+        "contact_phone": selectors_ui.item_contact_phone(user=user, item=item),
+        "resident_phones": phones_for_display(resident, full=full_phone_policy(user)(resident))
+        if resident
+        else [],
+        "record": record,
+        "execution_title": EXECUTION_TITLE,
+        "execution_labels": EXECUTION_LABELS,
+        "talks": list(item.staff_talks.select_related("recorded_by").order_by("recorded_at"))
+        if item.category == Category.STAFF_ATTITUDE
+        else [],
+        "attachments": list(item.attachments.order_by("uploaded_at")),
+        "can_report_hq": (item.is_major or item.is_hot) and can(user, "feedback.report_hq", project=project),
+        "hq_report": request.session.pop(HQ_REPORT_SESSION_KEY, {}).get(item.reference)
+        if status == 200
+        else None,
+        **forms,
+    }
+    return render(request, "feedback/item_detail.html", context, status=status)
 
 
 @login_required
 def item_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    item = selectors.item_get_for_user(user=request.user, reference=reference)
-    return render(
-        request,
-        "feedback/item_detail.html",
+    return _render_item(request, _item(request, reference))
+
+
+@login_required
+@require_POST
+def item_step(request: HttpRequest, reference: str) -> HttpResponse:
+    item = _item(request, reference)
+    step = STEPS.get(request.POST.get("step", ""))
+    if step is None:
+        messages.error(request, _("Unknown step."))
+        return redirect("feedback:item_detail", reference=item.reference)
+    form = StepForm(request.POST, step=step, people=_people(item, step))
+    if not form.is_valid():
+        return _render_item(request, item, status=400, step_form=form)
+    try:
+        services.feedback_item_step(
+            actor=request.user,
+            item=item,
+            step=step.name,
+            version=form.cleaned_data["version"],
+            note=form.cleaned_data.get("note", ""),
+            data=form.service_data(),
+        )
+    except DomainError as error:
+        if error.code != "feedback.conflict":
+            add_domain_error(form, error)
+            return _render_item(request, item, status=error.status, step_form=form)
+        # Someone else changed the item: show it as it is now, and keep what this user typed.
+        fresh = selectors.item_get_for_user(user=request.user, reference=item.reference)
+        typed = {name: form.cleaned_data.get(name) for name in ("note", "how", "supervisor", "executor")}
+        conflict = {
+            "message": error.message,
+            "step": step.name,
+            "step_label": step.label,
+            "note": typed["note"] or "",
+            "initial": {name: value for name, value in typed.items() if value},
+        }
+        return _render_item(request, fresh, status=409, conflict=conflict)
+    messages.success(request, _("Recorded: %(step)s.") % {"step": step.label})
+    return redirect("feedback:item_detail", reference=item.reference)
+
+
+@login_required
+@require_POST
+def item_comment(request: HttpRequest, reference: str) -> HttpResponse:
+    item = _item(request, reference)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.feedback_comment_add(actor=request.user, item=item, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Comment added."))
+            return redirect("feedback:item_detail", reference=item.reference)
+    return _render_item(request, item, status=400, comment_form=form)
+
+
+@login_required
+@require_POST
+def item_staff_talk(request: HttpRequest, reference: str) -> HttpResponse:
+    item = _item(request, reference)
+    form = StaffTalkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.staff_talk_record(actor=request.user, item=item, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The talk with the employee is recorded."))
+            return redirect("feedback:item_detail", reference=item.reference)
+    return _render_item(request, item, status=400, talk_form=form)
+
+
+@login_required
+@require_POST
+def item_execution_record(request: HttpRequest, reference: str) -> HttpResponse:
+    item = _item(request, reference)
+    form = ExecutionRecordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.execution_record_update(actor=request.user, item=item, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Execution record saved."))
+            return redirect("feedback:item_detail", reference=item.reference)
+    return _render_item(request, item, status=400, execution_form=form)
+
+
+@login_required
+@require_POST
+def item_report_to_hq(request: HttpRequest, reference: str) -> HttpResponse:
+    item = _item(request, reference)
+    try:
+        content = services.feedback_item_report_to_hq(actor=request.user, item=item)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        request.session[HQ_REPORT_SESSION_KEY] = {item.reference: content}
+        messages.success(request, _("Reported to HQ as an instant report."))
+    return redirect("feedback:item_detail", reference=item.reference)
+
+
+# --- registration by staff and the hotline screen ---------------------------------------------------------
+
+
+@login_required
+def item_register(request: HttpRequest) -> HttpResponse:
+    """Walk-in, patrol finding (R-CS-5), client visit or a call from an unknown number (R-FB-1)."""
+    _require_register(request)
+    projects = selectors_ui.registrable_projects(user=request.user)
+    buildings = selectors_ui.registration_buildings(projects=projects)
+    initial = {
+        name: request.GET[name]
+        for name in ("channel", "contact_phone", "contact_name", "project", "category")
+        if request.GET.get(name)
+    }
+    form = ItemRegisterForm(request.POST or None, initial=initial, projects=projects, buildings=buildings)
+    if request.method == "POST" and form.is_valid():
+        values = form.service_values()
+        resident = selectors_ui.resident_for_contact(
+            user=request.user, project=values["project"], unit=values["unit"], phone=values["contact_phone"]
+        )
+        try:
+            item = services.feedback_item_register(actor=request.user, resident=resident, **values)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Registered as %(reference)s.") % {"reference": item.reference})
+            return redirect("feedback:item_detail", reference=item.reference)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "feedback/item_register.html", {"form": form}, status=status)
+
+
+@login_required
+def hotline(request: HttpRequest) -> HttpResponse:
+    """The screen a phone system pops with ?phone=: the caller, their units and items, and a short form."""
+    _require_register(request)
+    user = request.user
+    phone = (request.GET.get("phone") or request.POST.get("phone") or "").strip()[:30]
+    residents = resident_lookup(user=user, query=phone) if len(normalize_phone(phone)) >= 7 else []
+    projects = {p.pk for p in selectors_ui.registrable_projects(user=user)}
+    callers = [
+        (resident, occupancy.unit)
+        for resident in residents
+        for occupancy in getattr(resident, "current_occupancies", [])
+        if occupancy.unit.project_id in projects
+    ]
+    form = HotlineRegisterForm(request.POST or None, callers=callers)
+    if request.method == "POST" and form.is_valid():
+        resident, unit = form.caller()
+        try:
+            item = services.feedback_item_register(
+                actor=user,
+                project=unit.project,
+                channel=Channel.HOTLINE,
+                resident=resident,
+                unit=unit,
+                contact_phone=normalize_phone(phone),
+                **form.service_values(),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Registered as %(reference)s.") % {"reference": item.reference})
+            return redirect("feedback:item_detail", reference=item.reference)
+    full = full_phone_policy(user)
+    cards = [
         {
-            "item": item,
-            "timeline": selectors.item_timeline(user=request.user, item=item),
-            "steps": selectors.item_steps(user=request.user, item=item),
-            "clocks": selectors.clock_states(item=item),
-        },
-    )
+            "resident": resident,
+            "phones": phones_for_display(resident, full=full(resident)),
+            "occupancies": getattr(resident, "current_occupancies", []),
+        }
+        for resident in residents
+    ]
+    context = {
+        "phone": phone,
+        "cards": cards,
+        "recent": selectors_ui.caller_recent_items(user=user, residents=residents, phone=phone)
+        if phone
+        else [],
+        "form": form if callers else None,
+        "register_url": reverse("feedback:item_register")
+        + "?"
+        + urlencode({"channel": Channel.HOTLINE, "contact_phone": normalize_phone(phone)}),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "feedback/hotline.html", context, status=status)

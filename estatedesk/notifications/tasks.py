@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
@@ -19,7 +19,10 @@ def send_email(*, outbound_email_id: int) -> bool:
         return False
     message = OutboundEmail.objects.get(pk=outbound_email_id)
     try:
-        send_mail(message.subject, message.body, None, [message.to])
+        # marked as automatic, so that mail systems (and our own complaint mailbox) do not answer it
+        EmailMessage(
+            message.subject, message.body, to=[message.to], headers={"Auto-Submitted": "auto-generated"}
+        ).send()
     except Exception as error:  # noqa: BLE001 - any transport failure is recorded on the row
         OutboundEmail.objects.filter(pk=message.pk).update(sent_at=None, last_error=str(error)[:1000])
         raise

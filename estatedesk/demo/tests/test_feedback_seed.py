@@ -1,0 +1,83 @@
+"""The demo feedback: hundreds of items across the three projects, along the whole path, some overdue and
+escalated, some major or hot, some rated; made through the services; a second run adds nothing."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db.models import Count
+from django.utils import timezone
+
+from estatedesk.demo.seeding import seed_demo
+from estatedesk.feedback.choices import Channel, Status
+from estatedesk.feedback.models import Escalation, FeedbackItem, SlaPolicy, StaffTalk, TimelineEvent
+from estatedesk.feedback.selectors import ItemFilters, item_list
+from estatedesk.notifications.models import Notification
+
+
+@pytest.fixture
+def seeded(db):
+    started = time.monotonic()
+    seed_demo()
+    return time.monotonic() - started
+
+
+def feedback_counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (FeedbackItem, TimelineEvent, Escalation, StaffTalk, SlaPolicy, Notification)
+    }
+
+
+def test_demo_feedback_covers_projects_channels_and_states(seeded):
+    by_project = dict(FeedbackItem.objects.values_list("project__code").annotate(n=Count("id")))
+    assert set(by_project) == {"QD-HJ", "QD-LX", "JN-QC"}
+    assert sum(by_project.values()) >= 200
+    assert set(FeedbackItem.objects.values_list("channel", flat=True)) == set(Channel.values)
+    statuses = set(FeedbackItem.objects.filter(project__code="QD-HJ").values_list("status", flat=True))
+    assert {Status.REGISTERED, Status.IN_PROGRESS, Status.CUSTOMER_INFORMED, Status.CLOSED} <= statuses
+    assert set(FeedbackItem.objects.exclude(project__code="QD-HJ").values_list("status", flat=True)) == {
+        Status.REGISTERED
+    }
+    assert FeedbackItem.objects.filter(is_major=True).exists()
+    assert FeedbackItem.objects.filter(is_hot=True).exists()
+    assert FeedbackItem.objects.exclude(rating="").exists()
+    assert Escalation.objects.filter(level=3).exists()
+    assert SlaPolicy.objects.exists()
+    oldest = FeedbackItem.objects.order_by("registered_at").first()
+    assert (timezone.now() - oldest.registered_at).days <= 60
+    assert all(
+        re.fullmatch(r"[A-Z]+-[A-Z]+-\d{8}-\d{4}", r)
+        for r in FeedbackItem.objects.values_list("reference", flat=True)
+    )
+
+
+def test_demo_history_is_in_the_past_and_in_order(seeded):
+    now = timezone.now()
+    assert not TimelineEvent.objects.filter(at__gt=now).exists()
+    closed = FeedbackItem.objects.filter(status=Status.CLOSED)
+    assert closed.count() >= 30
+    for item in closed:
+        assert item.registered_at < item.contacted_at <= item.customer_informed_at < item.closed_at < now
+    contacted = FeedbackItem.objects.filter(contacted_at__isnull=False, contact_due_at__isnull=False)
+    met = sum(1 for item in contacted if item.contacted_at <= item.contact_due_at)
+    assert 0 < met < contacted.count()  # mostly in time, a few late
+
+
+def test_demo_feedback_is_seen_by_the_demo_accounts(seeded):
+    users = {u.username: u for u in get_user_model().objects.all()}
+    assert {i.project.code for i in item_list(user=users["outsider"])} == {"JN-QC"}
+    assert item_list(user=users["agent_a"], filters=ItemFilters(overdue=True)).exists()
+    own = item_list(user=users["owner_a"])
+    assert own.exists()
+    assert {i.resident.user_id for i in own} == {users["owner_a"].pk}
+
+
+def test_demo_feedback_twice_adds_nothing_and_is_fast(seeded):
+    before = feedback_counts()
+    seed_demo()
+    assert feedback_counts() == before
+    assert seeded < 20

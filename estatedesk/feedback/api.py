@@ -1,0 +1,543 @@
+"""Customer feedback API (R-FB, R-IR-8): the same selectors and services as the pages, one view per
+operation, each with its own input and output serializers.
+
+Staff of an item's project see it whole; the customer who raised it sees the customer's view (public
+timeline events only, none of the internal fields); anyone else gets 404. The rules and the permissions
+are the services'; a broken rule answers the project's error body ({code, message, fields}).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from estatedesk.api.errors import ErrorOutput
+from estatedesk.common.scoping import scope_for
+from estatedesk.feedback import selectors, services
+from estatedesk.feedback.choices import (
+    Category,
+    Channel,
+    EventKind,
+    Kind,
+    Priority,
+    Rating,
+    SlaClock,
+    Status,
+    TalkKind,
+)
+from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, StaffTalk, TimelineEvent
+from estatedesk.feedback.workflow import STEPS
+from estatedesk.org.models import Building, Project, Unit
+from estatedesk.org.permissions import can, projects_with
+from estatedesk.org.selectors import project_get_for_user
+from estatedesk.owners.contacts import mask_phone
+from estatedesk.owners.models import Resident
+
+REFERENCE = OpenApiParameter(
+    "reference", str, OpenApiParameter.PATH, description="The item's reference, e.g. QD-HJ-20261126-0007"
+)
+ERRORS: dict[int, Any] = {400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput}
+CONFLICT: dict[int, Any] = {**ERRORS, 409: ErrorOutput}
+
+
+def _context(request: Request) -> dict[str, Any]:
+    return {"now": timezone.now(), "user": request.user}
+
+
+def _is_staff(context: dict[str, Any], item: FeedbackItem) -> bool:
+    """Does the user see the item as staff of its project (else as the customer who raised it)?"""
+    return selectors.item_viewer_is_staff(user=context["user"], item=item)
+
+
+# --- output ---------------------------------------------------------------------------------------------
+
+
+class PersonOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField(source="__str__")
+
+
+class ItemInternalOutput(serializers.Serializer):
+    """What only staff of the item's project see."""
+
+    is_major = serializers.BooleanField()
+    is_hot = serializers.BooleanField()
+    is_paid_service = serializers.BooleanField()
+    is_quality_problem = serializers.BooleanField()
+    escalation_level = serializers.IntegerField(help_text="0 none; 1 CS supervisor, 2 PM, 3 branch manager")
+    supervisor = PersonOutput(allow_null=True)
+    executor = PersonOutput(allow_null=True)
+    reported_to_hq_at = serializers.DateTimeField(allow_null=True)
+
+
+class ItemOutput(serializers.Serializer):
+    """A row of the list."""
+
+    reference = serializers.CharField()
+    project = serializers.CharField(source="project.code")
+    building = serializers.CharField(source="building.name", allow_null=True, default=None)
+    unit = serializers.CharField(source="unit.label", allow_null=True, default=None)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    status = serializers.ChoiceField(choices=Status.choices)
+    title = serializers.CharField()
+    registered_at = serializers.DateTimeField()
+    rating = serializers.CharField(help_text="A, B or C once the customer has rated it; empty before")
+    version = serializers.IntegerField(help_text="Send it back with a step: one edit wins, 409 otherwise")
+    is_overdue = serializers.SerializerMethodField(help_text="An SLA clock has run out and is not met")
+    internal = serializers.SerializerMethodField(help_text="Staff of the item's project only; null otherwise")
+
+    def get_is_overdue(self, item: FeedbackItem) -> bool:
+        clocks = selectors.clock_states(item=item, now=self.context["now"])
+        return item.is_open and any(c["done_at"] is None and c["overdue"] for c in clocks)
+
+    @extend_schema_field(ItemInternalOutput(allow_null=True))
+    def get_internal(self, item: FeedbackItem) -> dict[str, Any] | None:
+        if not _is_staff(self.context, item):
+            return None
+        return ItemInternalOutput(item).data
+
+
+class ClockOutput(serializers.Serializer):
+    clock = serializers.ChoiceField(choices=SlaClock.choices)
+    due_at = serializers.DateTimeField()
+    done_at = serializers.DateTimeField(allow_null=True)
+    met = serializers.BooleanField()
+    overdue = serializers.BooleanField()
+    seconds_left = serializers.IntegerField(allow_null=True, help_text="Null once the clock is stopped")
+
+
+class EventOutput(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    message = serializers.CharField()
+    is_public = serializers.BooleanField()
+    actor = serializers.SerializerMethodField(help_text="Null for customers and for the system")
+    data = serializers.SerializerMethodField(  # type: ignore[assignment] # a field named "data"
+        help_text="Details of the event; empty for customers"
+    )
+
+    @extend_schema_field(PersonOutput(allow_null=True))
+    def get_actor(self, event: TimelineEvent) -> dict[str, Any] | None:
+        if not self.context["is_staff"] or event.actor is None:
+            return None
+        return PersonOutput(event.actor).data
+
+    def get_data(self, event: TimelineEvent) -> dict[str, Any]:
+        return event.data if self.context["is_staff"] else {}
+
+
+class StepChoiceOutput(serializers.Serializer):
+    step = serializers.CharField(source="name")
+    label = serializers.CharField()  # type: ignore[assignment] # a field named "label"
+
+
+class ItemDetailOutput(ItemOutput):
+    description = serializers.CharField()
+    location_note = serializers.CharField()
+    contact_name = serializers.CharField()
+    contact_phone = serializers.SerializerMethodField(help_text="Masked for roles that do not call owners")
+    contact_email = serializers.CharField()
+    handling_opinion = serializers.SerializerMethodField(help_text="Empty for customers")
+    result = serializers.SerializerMethodField(help_text="Empty for customers")
+    rating_comment = serializers.CharField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    clocks = serializers.SerializerMethodField(help_text="The SLA clocks; empty for customers")
+    timeline = serializers.SerializerMethodField(help_text="Customers see the public events only")
+    steps = serializers.SerializerMethodField(help_text="The steps the signed-in user may take now")
+
+    def _staff(self, item: FeedbackItem) -> bool:
+        return _is_staff(self.context, item)
+
+    def get_contact_phone(self, item: FeedbackItem) -> str:
+        if not item.contact_phone or not self._staff(item):
+            return item.contact_phone  # the customer's own number
+        projects = projects_with(self.context["user"], "owners.phone.full")
+        full = projects is None or item.project_id in projects
+        return item.contact_phone if full else mask_phone(item.contact_phone)
+
+    def get_handling_opinion(self, item: FeedbackItem) -> str:
+        return item.handling_opinion if self._staff(item) else ""
+
+    def get_result(self, item: FeedbackItem) -> str:
+        return item.result if self._staff(item) else ""
+
+    @extend_schema_field(ClockOutput(many=True))
+    def get_clocks(self, item: FeedbackItem) -> Any:
+        if not self._staff(item):
+            return []
+        return ClockOutput(selectors.clock_states(item=item, now=self.context["now"]), many=True).data
+
+    @extend_schema_field(EventOutput(many=True))
+    def get_timeline(self, item: FeedbackItem) -> Any:
+        events = selectors.item_timeline(user=self.context["user"], item=item)
+        return EventOutput(events, many=True, context={"is_staff": self._staff(item)}).data
+
+    @extend_schema_field(StepChoiceOutput(many=True))
+    def get_steps(self, item: FeedbackItem) -> Any:
+        return StepChoiceOutput(selectors.item_steps(user=self.context["user"], item=item), many=True).data
+
+
+def _detail(request: Request, item: FeedbackItem, *, code: int = status.HTTP_200_OK) -> Response:
+    return Response(ItemDetailOutput(item, context=_context(request)).data, status=code)
+
+
+def _reloaded(request: Request, item: FeedbackItem) -> FeedbackItem:
+    return selectors.item_get_for_user(user=request.user, reference=item.reference)
+
+
+# --- list -----------------------------------------------------------------------------------------------
+
+
+class ItemFilterInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    project = serializers.CharField(required=False, max_length=32, help_text="Project code")
+    building = serializers.IntegerField(required=False, min_value=1, help_text="Building or area id")
+    assignee = serializers.IntegerField(required=False, min_value=1, help_text="Supervisor or executor id")
+    overdue = serializers.BooleanField(required=False, help_text="Only items with an SLA clock run out")
+    open = serializers.BooleanField(required=False, help_text="Only items not closed or cancelled")
+    search = serializers.CharField(
+        required=False, max_length=100, help_text="A reference, a phone number, or words of the text"
+    )
+
+    def filters(self) -> selectors.ItemFilters:
+        data = self.validated_data
+        return selectors.ItemFilters(
+            status=data.get("status", ""),
+            kind=data.get("kind", ""),
+            category=data.get("category", ""),
+            channel=data.get("channel", ""),
+            project=data.get("project", ""),
+            building=data.get("building"),
+            assignee=data.get("assignee"),
+            overdue=data.get("overdue", False),
+            open_only=data.get("open", False),
+            search=data.get("search", ""),
+        )
+
+
+@extend_schema(
+    parameters=[ItemFilterInput],
+    responses={200: ItemOutput(many=True), 400: ErrorOutput},
+    summary="Feedback items in scope, newest first (customers: their own)",
+)
+class ItemListApi(generics.ListAPIView):
+    serializer_class = ItemOutput
+
+    def get_queryset(self) -> QuerySet[FeedbackItem]:
+        if getattr(self, "swagger_fake_view", False):
+            return FeedbackItem.objects.none()
+        filters = ItemFilterInput(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.item_list(user=self.request.user, filters=filters.filters())
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), **_context(self.request)}
+
+
+# --- one item -------------------------------------------------------------------------------------------
+
+
+class ItemDetailApi(APIView):
+    @extend_schema(
+        parameters=[REFERENCE],
+        responses={200: ItemDetailOutput, 404: ErrorOutput},
+        summary="One item with its SLA clocks, its timeline and the steps open to the user",
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        return _detail(request, selectors.item_get_for_user(user=request.user, reference=reference))
+
+
+class ItemCreateInput(serializers.Serializer):
+    project = serializers.CharField(max_length=32, help_text="Project code")
+    channel = serializers.ChoiceField(
+        choices=Channel.choices, required=False, help_text="Required for staff; customers: portal"
+    )
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    title = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=10000)
+    unit = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Unit id; customers: one of their own units"
+    )
+    building = serializers.IntegerField(required=False, allow_null=True, help_text="Building or area id")
+    location_note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    contact_name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    contact_phone = serializers.CharField(max_length=24, required=False, allow_blank=True, default="")
+    contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    # staff only: a customer's request leaves these at their defaults
+    resident = serializers.IntegerField(required=False, allow_null=True, help_text="Staff only: resident id")
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    is_major = serializers.BooleanField(default=False, help_text="Staff only: alerts the general manager")
+    is_hot = serializers.BooleanField(default=False, help_text="Staff only")
+    is_paid_service = serializers.BooleanField(default=False, help_text="Staff only")
+    is_quality_problem = serializers.BooleanField(default=False, help_text="Staff only: 30-minute clock")
+
+
+STAFF_ONLY_FIELDS = ("resident", "priority", "is_major", "is_hot", "is_paid_service", "is_quality_problem")
+
+
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+class ItemCreateApi(APIView):
+    """Staff with feedback.register at the project register on any channel; a customer registers on the
+    portal for themselves, about one of their own units."""
+
+    @extend_schema(
+        request=ItemCreateInput,
+        responses={201: ItemDetailOutput, **ERRORS},
+        summary="Register what a customer raised (R-FB-1)",
+    )
+    def post(self, request: Request) -> Response:
+        payload = ItemCreateInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        project = project_get_for_user(user=request.user, code=data.pop("project"))
+        if can(request.user, "feedback.register", project=project):
+            values = self._staff_values(request, project, data)
+        else:
+            values = self._customer_values(request, project, data)
+        item = services.feedback_item_register(actor=request.user, project=project, **values)
+        return _detail(request, _reloaded(request, item), code=status.HTTP_201_CREATED)
+
+    def _staff_values(self, request: Request, project: Project, data: dict[str, Any]) -> dict[str, Any]:
+        if not data.get("channel"):
+            raise _invalid("channel", _("This field is required."))
+        if data.get("unit"):
+            data["unit"] = (
+                Unit.objects.filter(project=project, pk=data["unit"]).select_related("building").first()
+            )
+            if data["unit"] is None:
+                raise _invalid("unit", _("This unit belongs to another project."))
+        if data.get("building"):
+            data["building"] = Building.objects.filter(project=project, pk=data["building"]).first()
+            if data["building"] is None:
+                raise _invalid("building", _("This building belongs to another project."))
+        if data.get("resident"):
+            data["resident"] = Resident.objects.visible_to(request.user).filter(pk=data["resident"]).first()
+            if data["resident"] is None:
+                raise _invalid("resident", _("No such resident."))
+        return data
+
+    def _customer_values(self, request: Request, project: Project, data: dict[str, Any]) -> dict[str, Any]:
+        for name in STAFF_ONLY_FIELDS:
+            data.pop(name, None)
+        data.pop("building", None)
+        user: Any = request.user
+        resident = Resident.objects.filter(user_id=user.pk).first()
+        if resident is None or project.pk not in scope_for(user).owner_project_ids:
+            raise PermissionDenied
+        own_units = Unit.objects.filter(
+            project=project, occupancies__resident=resident, occupancies__ended_on__isnull=True
+        ).select_related("building")
+        if data.get("unit"):
+            data["unit"] = own_units.filter(pk=data["unit"]).first()
+            if data["unit"] is None:
+                raise _invalid("unit", _("Choose one of your own units."))
+        else:
+            units = list(own_units[:2])
+            data["unit"] = units[0] if len(units) == 1 else None
+        data["channel"] = data.get("channel") or Channel.PORTAL
+        return {**data, "resident": resident}
+
+
+class StepDataInput(serializers.Serializer):
+    supervisor_id = serializers.IntegerField(required=False, help_text="contact_supervisor: whom")
+    executor_id = serializers.IntegerField(required=False, help_text="arrange: who does the work")
+    how = serializers.CharField(
+        required=False,
+        max_length=20,
+        help_text="inform_customer, answer: how the customer was told (phone, sms, email, in_person, portal)",
+    )
+
+
+class StepInput(serializers.Serializer):
+    step = serializers.ChoiceField(choices=[(name, str(step.label)) for name, step in STEPS.items()])
+    version = serializers.IntegerField(min_value=1, help_text="The item's version the user saw")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+    data = StepDataInput(required=False)  # type: ignore[assignment] # a field named "data"
+
+
+class ItemStepApi(APIView):
+    @extend_schema(
+        parameters=[REFERENCE],
+        request=StepInput,
+        responses={200: ItemDetailOutput, **CONFLICT},
+        summary="Take one step of the R-FB path; 409 when someone changed the item since `version`",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        payload = StepInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        item = services.feedback_item_step(
+            actor=request.user,
+            item=item,
+            step=data["step"],
+            version=data["version"],
+            note=data["note"],
+            data=dict(data.get("data") or {}),
+        )
+        return _detail(request, _reloaded(request, item))
+
+
+class CommentInput(serializers.Serializer):
+    message = serializers.CharField(max_length=10000)
+    is_public = serializers.BooleanField(default=False, help_text="Shown to the customer")
+
+
+class ItemCommentApi(APIView):
+    @extend_schema(
+        parameters=[REFERENCE],
+        request=CommentInput,
+        responses={201: EventOutput, **ERRORS},
+        summary="Add a comment to the timeline (staff)",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        payload = CommentInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        event = services.feedback_comment_add(actor=request.user, item=item, **payload.validated_data)
+        return Response(EventOutput(event, context={"is_staff": True}).data, status=status.HTTP_201_CREATED)
+
+
+class StaffTalkInput(serializers.Serializer):
+    employee_name = serializers.CharField(max_length=60)
+    kind = serializers.ChoiceField(choices=TalkKind.choices)
+    notes = serializers.CharField(max_length=10000)
+
+
+class StaffTalkOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    employee_name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=TalkKind.choices)
+    notes = serializers.CharField()
+    recorded_by = PersonOutput(allow_null=True)
+    recorded_at = serializers.DateTimeField()
+
+
+class StaffTalkCreateApi(APIView):
+    @extend_schema(
+        parameters=[REFERENCE],
+        request=StaffTalkInput,
+        responses={201: StaffTalkOutput, **ERRORS},
+        summary="Record the talk with, or criticism of, the employee (R-FB-4)",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        payload = StaffTalkInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        talk: StaffTalk = services.staff_talk_record(actor=request.user, item=item, **payload.validated_data)
+        return Response(StaffTalkOutput(talk).data, status=status.HTTP_201_CREATED)
+
+
+class ExecutionRecordInput(serializers.Serializer):
+    qa_opinion = serializers.CharField(allow_blank=True, max_length=10000)
+    office_record = serializers.CharField(allow_blank=True, max_length=10000)
+    qa_acceptance = serializers.CharField(allow_blank=True, max_length=10000)
+    customer_acceptance = serializers.CharField(allow_blank=True, max_length=10000)
+    executor_name = serializers.CharField(allow_blank=True, max_length=60)
+    executed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExecutionRecordOutput(ExecutionRecordInput):
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExecutionRecordApi(APIView):
+    """附表二 (R-FB-8). One resource read and replaced whole, so GET and PUT share this view: each has its
+    own serializers, and PUT goes through the service like every write."""
+
+    @extend_schema(
+        parameters=[REFERENCE],
+        responses={200: ExecutionRecordOutput, 403: ErrorOutput, 404: ErrorOutput},
+        summary="The item's execution record (blank until written)",
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        if not selectors.item_viewer_is_staff(user=request.user, item=item):
+            raise PermissionDenied
+        record = ExecutionRecord.objects.filter(item=item).first() or ExecutionRecord(item=item)
+        return Response(ExecutionRecordOutput(record).data)
+
+    @extend_schema(
+        parameters=[REFERENCE],
+        request=ExecutionRecordInput,
+        responses={200: ExecutionRecordOutput, **ERRORS},
+        summary="Replace the item's execution record (every field is sent)",
+    )
+    def put(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        payload = ExecutionRecordInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        record = services.execution_record_update(actor=request.user, item=item, **payload.validated_data)
+        return Response(ExecutionRecordOutput(record).data)
+
+
+class RatingInput(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=Rating.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class ItemRateApi(APIView):
+    @extend_schema(
+        parameters=[REFERENCE],
+        request=RatingInput,
+        responses={200: ItemDetailOutput, **CONFLICT},
+        summary="The customer rates the handling, once, when it is done",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        payload = RatingInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        item = services.feedback_item_rate(actor=request.user, item=item, **payload.validated_data)
+        return _detail(request, _reloaded(request, item))
+
+
+class ProgressOutput(serializers.Serializer):
+    at = serializers.CharField(help_text="ISO 8601")
+    step = serializers.CharField()
+    note = serializers.CharField()
+
+
+class HqReportOutput(serializers.Serializer):
+    source = serializers.CharField()  # type: ignore[assignment] # a field named "source"
+    reference = serializers.CharField()
+    project = serializers.CharField()
+    type = serializers.CharField()
+    title = serializers.CharField()
+    facts = serializers.CharField()
+    registered_at = serializers.CharField(help_text="ISO 8601")
+    status = serializers.ChoiceField(choices=Status.choices)
+    progress = ProgressOutput(many=True)
+
+
+class ItemReportToHqApi(APIView):
+    @extend_schema(
+        parameters=[REFERENCE],
+        request=None,
+        responses={200: HqReportOutput, **ERRORS},
+        summary="Report a major or hot complaint to HQ (R-IR-8): the instant report's content",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        content = services.feedback_item_report_to_hq(actor=request.user, item=item)
+        return Response(HqReportOutput(content).data)

@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "estatedesk.common.navigation.navigation",
+                "estatedesk.notifications.views.unread_count",
             ],
         },
     },

@@ -24,6 +24,7 @@ urlpatterns = [
     path("org/", include("estatedesk.org.urls")),
     path("", include("estatedesk.owners.urls")),
     path("feedback/", include("estatedesk.feedback.urls")),
+    path("notifications/", include("estatedesk.notifications.urls")),
     path("f/", include("estatedesk.feedback.urls_portal")),
     path("api/", include("estatedesk.api.urls")),
     path("admin/", admin.site.urls),

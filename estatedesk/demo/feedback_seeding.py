@@ -399,5 +399,91 @@ def seed_feedback() -> dict[str, int]:
         if team and plan.project.code == TEAM_PROJECT:
             walked.append(_walk(rng, item, users, now, plan.owner_item))
     _backdate(walked)
+    _mailbox(projects[TEAM_PROJECT])
     escalations = services.sla_sweep(now=now)
     return {"feedback_items": FeedbackItem.objects.count(), "escalations": escalations}
+
+
+def _mailbox(project: Project) -> None:
+    """The demo project's complaint mailbox with a few messages already fetched: complaints in UTF-8, GBK
+    and Big5, an owner's reply threaded onto their item, and an auto-reply that was ignored. The mailbox
+    is inactive (no IMAP server runs in the demo); the tests poll a real Dovecot server."""
+    from email.message import EmailMessage
+
+    from estatedesk.feedback.mailbox import inbound_message_process
+    from estatedesk.feedback.models import Mailbox
+
+    mailbox, _ = Mailbox.objects.get_or_create(
+        project=project,
+        defaults={
+            "host": "127.0.0.1",
+            "port": 143,
+            "use_ssl": False,
+            "username": project.complaint_email or "demo",
+            "password": "demo",
+            "is_active": False,
+        },
+    )
+
+    def message(number: int, sender: str, subject: str, body: str, charset: str, **headers: str) -> bytes:
+        mail = EmailMessage()
+        mail["From"] = sender
+        mail["To"] = project.complaint_email or "complaints@estatedesk.invalid"
+        mail["Subject"] = subject
+        mail["Message-ID"] = f"<demo-{number}@estatedesk.invalid>"
+        for name, value in headers.items():
+            mail[name.replace("_", "-")] = value
+        mail.set_content(body, charset=charset)
+        return bytes(mail)
+
+    complaints = [
+        (
+            1,
+            "王先生 <wang.demo@example.invalid>",
+            "3号楼电梯经常停运",
+            "3号楼2单元电梯这周停了三次，老人上下楼很困难，请尽快维修。",
+            "utf-8",
+        ),
+        (
+            2,
+            "李女士 <li.demo@example.invalid>",
+            "地下车库积水",
+            "昨晚下雨后地下车库B区积水很深，车辆无法进出。",
+            "gbk",
+        ),
+        (
+            3,
+            "陳先生 <chen.demo@example.invalid>",
+            "園區綠化修剪",
+            "中心花園的樹木太茂密，擋住了一樓的采光，請安排修剪。",
+            "big5",
+        ),
+    ]
+    for number, sender, subject, body, charset in complaints:
+        inbound_message_process(
+            mailbox=mailbox, raw=message(number, sender, subject, body, charset), uid=f"demo:{number}"
+        )
+    inbound_message_process(
+        mailbox=mailbox,
+        raw=message(
+            4,
+            "王先生 <wang.demo@example.invalid>",
+            "Re: 3号楼电梯经常停运",
+            "今天又停了一次，请尽快处理。",
+            "utf-8",
+            In_Reply_To="<demo-1@estatedesk.invalid>",
+        ),
+        uid="demo:4",
+    )
+    inbound_message_process(
+        mailbox=mailbox,
+        raw=message(
+            5,
+            "李女士 <li.demo@example.invalid>",
+            "自动回复：地下车库积水",
+            "我正在休假，回来后回复您。",
+            "utf-8",
+            Auto_Submitted="auto-replied",
+        ),
+        uid="demo:5",
+    )

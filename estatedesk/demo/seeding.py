@@ -461,14 +461,17 @@ def _accounts(company: Company, projects: dict[str, Project]) -> None:
 
 
 @transaction.atomic
-def seed_demo() -> dict[str, int]:
+def seed_demo(*, feedback: bool = True) -> dict[str, int]:
+    """Everything `make demo` shows. Browser tests that need only the organisation and the accounts pass
+    `feedback=False` (the feedback history takes most of the seconds)."""
     company = _company()
     projects = _org(company)
     for project in projects.values():
         _residents(project)
     _completeness_history(list(projects.values()))
     _accounts(company, projects)
-    seed_feedback()
+    if feedback:
+        seed_feedback()
     return {
         "projects": Project.objects.count(),
         "units": Unit.objects.count(),

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -157,3 +158,31 @@ def anonymous_submission_allowed(*, client_address: str, now: float | None = Non
         cache.set(key, 1, timeout=ANONYMOUS_WINDOW_SECONDS)
         count = 1
     return count <= ANONYMOUS_LIMIT
+
+
+@transaction.atomic
+def feedback_photos_add(*, actor: Any, item: FeedbackItem, photos: list[UploadedFile]) -> int:
+    """Staff add photos to an item (before and after a repair, a patrol finding); audited on the timeline."""
+    from estatedesk.feedback.choices import EventKind
+    from estatedesk.feedback.models import TimelineEvent
+    from estatedesk.org.permissions import require
+
+    require(actor, "feedback.comment", project=item.project)
+    checked = photos_check(photos=photos)
+    names = []
+    for photo in checked:
+        attachment = Attachment(
+            item=item,
+            name=(photo.upload.name or "photo")[:200],
+            content_type=photo.content_type,
+            size=photo.upload.size or 0,
+            uploaded_by=actor,
+        )
+        attachment.file.save(f"{uuid.uuid4().hex}{photo.extension}", photo.upload, save=False)
+        attachment.save()
+        names.append(attachment.name)
+    if names:
+        TimelineEvent.objects.create(
+            item=item, at=timezone.now(), actor=actor, kind=EventKind.ATTACHMENT, data={"files": names}
+        )
+    return len(names)

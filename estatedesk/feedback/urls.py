@@ -14,4 +14,6 @@ urlpatterns = [
     path("<str:reference>/execution-record/", views.item_execution_record, name="item_execution_record"),
     path("<str:reference>/execution-record.pdf", views_pdf.execution_record_pdf, name="execution_record_pdf"),
     path("<str:reference>/report-to-hq/", views.item_report_to_hq, name="item_report_to_hq"),
+    path("<str:reference>/photos/", views.item_photos, name="item_photos"),
+    path("<str:reference>/files/<int:pk>/", views.attachment_download, name="attachment_download"),
 ]

@@ -368,3 +368,35 @@ def hotline(request: HttpRequest) -> HttpResponse:
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "feedback/hotline.html", context, status=status)
+
+
+@login_required
+def attachment_download(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """A photo of an item, for whoever may see the item (its staff, or the customer who raised it)."""
+    from django.http import FileResponse
+
+    item = selectors.item_get_for_user(user=request.user, reference=reference)
+    attachment = item.attachments.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type or None)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def item_photos(request: HttpRequest, reference: str) -> HttpResponse:
+    from estatedesk.feedback.services_portal import feedback_photos_add
+
+    item = selectors.item_get_for_user(user=request.user, reference=reference)
+    try:
+        count = feedback_photos_add(actor=request.user, item=item, photos=request.FILES.getlist("photos"))
+    except DomainError as error:
+        for problems in error.fields.values():
+            for problem in problems:
+                messages.error(request, problem)
+    else:
+        messages.success(request, _("%(count)d photo(s) added.") % {"count": count})
+    return redirect("feedback:item_detail", reference=item.reference)

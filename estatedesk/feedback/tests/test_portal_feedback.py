@@ -362,7 +362,7 @@ def test_fb_5_owner_sees_only_their_own_requests_with_the_public_timeline(
     feedback_comment_add(actor=world.agent_a, item=mine[0], message="师傅明天上午到", is_public=True)
     client = english(world.owner_a)
     # when
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):  # + the header's unread-notification count
         response = client.get("/f/mine/")
     # then
     assert response.status_code == 200

@@ -21,6 +21,7 @@ from estatedesk.feedback.workflow import STEPS
 from estatedesk.org.choices import Role
 from estatedesk.org.models import Building, Membership, Project, Unit
 from estatedesk.org.permissions import projects_with
+from estatedesk.org.selectors import memberships_at
 from estatedesk.owners.contacts import mask_phone, normalize_phone
 from estatedesk.owners.models import Resident
 
@@ -202,13 +203,7 @@ def project_people(*, project: Project, roles: frozenset[str]) -> list[tuple[int
     """Active users holding one of `roles` at the project (or its branch, or company-wide), the people a
     step may assign the item to, as (user id, "name · roles") choices."""
     rows = (
-        Membership.objects.filter(role__in=roles, is_active=True, user__is_active=True)
-        .filter(company_id=project.branch.company_id)
-        .filter(
-            Q(project=project)
-            | Q(branch_id=project.branch_id, project__isnull=True)
-            | Q(branch__isnull=True, project__isnull=True)
-        )
+        memberships_at(project=project, roles=roles)
         .select_related("user")
         .order_by("user__display_name", "user__username", "role")
     )

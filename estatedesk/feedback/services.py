@@ -40,9 +40,9 @@ from estatedesk.feedback.models import (
 from estatedesk.feedback.workflow import STEPS, SUPERVISORS, WORKERS
 from estatedesk.notifications.services import email_send, notify
 from estatedesk.org.choices import Role
-from estatedesk.org.models import Membership, Project
+from estatedesk.org.models import Project
 from estatedesk.org.permissions import can, require
-from estatedesk.org.selectors import calendar_for
+from estatedesk.org.selectors import calendar_for, memberships_at
 from estatedesk.owners.models import Resident
 
 ANONYMOUS_CHANNELS = {Channel.QR, Channel.EMAIL}
@@ -93,22 +93,8 @@ def _next_reference(*, project: Project, day: Any) -> str:
 
 def project_staff(*, project: Project, roles: set[str]) -> list[Any]:
     """Active users holding one of `roles` at the project, its branch or the whole company."""
-    user_ids = (
-        Membership.objects.filter(role__in=roles, is_active=True, company_id=project.branch.company_id)
-        .filter(models_q_project(project))
-        .values_list("user_id", flat=True)
-    )
+    user_ids = memberships_at(project=project, roles=roles).values_list("user_id", flat=True)
     return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True))
-
-
-def models_q_project(project: Project) -> Any:
-    from django.db.models import Q
-
-    return (
-        Q(project=project)
-        | Q(branch_id=project.branch_id, project__isnull=True)
-        | Q(branch__isnull=True, project__isnull=True)
-    )
 
 
 def _policies(project: Project) -> list[sla.Policy]:

@@ -115,3 +115,17 @@ def calendar_for(calendar: WorkingCalendar) -> Calendar:
         holidays=frozenset(holidays),
         makeup_workdays=frozenset(makeups),
     )
+
+
+def memberships_at(*, project: Project, roles: set[str] | frozenset[str]) -> QuerySet[Membership]:
+    """Active memberships with one of `roles` that apply at `project`: on the project itself, on its
+    branch, or company-wide. The one definition of "who holds a role at a project"."""
+    return Membership.objects.filter(
+        Q(project=project)
+        | Q(branch_id=project.branch_id, project__isnull=True)
+        | Q(branch__isnull=True, project__isnull=True),
+        role__in=roles,
+        is_active=True,
+        user__is_active=True,
+        company_id=project.branch.company_id,
+    )

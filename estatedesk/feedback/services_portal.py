@@ -129,8 +129,13 @@ def feedback_portal_submit(
         contact_name=contact_name,
         contact_phone=contact_phone,
     )
-    uploader = actor if getattr(actor, "pk", None) else None
-    for photo in checked:
+    _save_photos(item=item, photos=checked, uploader=actor if getattr(actor, "pk", None) else None)
+    return item
+
+
+def _save_photos(*, item: FeedbackItem, photos: list[Photo], uploader: Any) -> list[str]:
+    names = []
+    for photo in photos:
         attachment = Attachment(
             item=item,
             name=(photo.upload.name or "photo")[:200],
@@ -141,7 +146,8 @@ def feedback_portal_submit(
         # a random stored name: the customer's file name is kept in `name`, never in a guessable path
         attachment.file.save(f"{uuid.uuid4().hex}{photo.extension}", photo.upload, save=False)
         attachment.save()
-    return item
+        names.append(attachment.name)
+    return names
 
 
 def anonymous_submission_allowed(*, client_address: str, now: float | None = None) -> bool:
@@ -168,19 +174,7 @@ def feedback_photos_add(*, actor: Any, item: FeedbackItem, photos: list[Uploaded
     from estatedesk.org.permissions import require
 
     require(actor, "feedback.comment", project=item.project)
-    checked = photos_check(photos=photos)
-    names = []
-    for photo in checked:
-        attachment = Attachment(
-            item=item,
-            name=(photo.upload.name or "photo")[:200],
-            content_type=photo.content_type,
-            size=photo.upload.size or 0,
-            uploaded_by=actor,
-        )
-        attachment.file.save(f"{uuid.uuid4().hex}{photo.extension}", photo.upload, save=False)
-        attachment.save()
-        names.append(attachment.name)
+    names = _save_photos(item=item, photos=photos_check(photos=photos), uploader=actor)
     if names:
         TimelineEvent.objects.create(
             item=item, at=timezone.now(), actor=actor, kind=EventKind.ATTACHMENT, data={"files": names}

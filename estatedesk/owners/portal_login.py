@@ -23,6 +23,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q
@@ -54,7 +55,7 @@ def _email_of(identifier: str) -> str:
         return ""
     try:
         validate_email(text)
-    except Exception:  # noqa: BLE001 - Django's ValidationError
+    except ValidationError:
         return ""
     return text
 

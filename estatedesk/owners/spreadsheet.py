@@ -322,7 +322,6 @@ def read_sheet(source: str | Path | IO[bytes], *, progress: Progress | None = No
     `progress(done, total)` is called every few hundred rows and at the end; `total` is the sheet's row
     count as the file declares it (0 when it does not)."""
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
     size = Path(source).stat().st_size if isinstance(source, (str, Path)) else _stream_size(source)
     if size > MAX_FILE_BYTES:
@@ -333,7 +332,7 @@ def read_sheet(source: str | Path | IO[bytes], *, progress: Progress | None = No
         )
     try:
         workbook = load_workbook(source, read_only=True, data_only=False)
-    except (InvalidFileException, OSError, KeyError, ValueError, Exception):  # noqa: BLE001 - any unreadable file
+    except Exception:  # noqa: BLE001 - any file openpyxl cannot read is "not a workbook"
         return Sheet([], [Problem(0, "", _("This is not an Excel workbook (.xlsx)."))], {})
     try:
         sheet = workbook.worksheets[0]

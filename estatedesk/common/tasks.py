@@ -25,3 +25,21 @@ def prune_finished_tasks() -> int:
     deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_FINISHED_TASKS).delete()
     ScheduledRun.objects.filter(enqueued_at__lt=now - KEEP_SCHEDULED_RUNS).delete()
     return deleted
+
+
+@periodic(
+    name="common.refresh_planner_statistics", every=timedelta(days=1), offset=timedelta(hours=19, minutes=30)
+)
+@task(queue_name="periodic")
+def refresh_planner_statistics() -> str:
+    """Keep the query planner's statistics current (03:30 daily). SQLite has no autovacuum: without fresh
+    statistics it may read a million items through the wrong index (bench/RESULTS.md). On PostgreSQL
+    autovacuum does this already."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return "skipped: autovacuum analyzes"
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA analysis_limit=1000")  # sample: seconds, not minutes, on a large database
+        cursor.execute("PRAGMA optimize=0x10002")  # analyze every table whose statistics are missing or stale
+    return "optimized"

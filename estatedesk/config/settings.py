@@ -120,6 +120,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "estatedesk.sqlite3",
+            # a worker keeps its connection: opening the file and reading the schema on every request
+            # cost more than most pages' queries (bench/RESULTS.md)
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

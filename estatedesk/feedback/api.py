@@ -8,6 +8,7 @@ are the services'; a broken rule answers the project's error body ({code, messag
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
@@ -22,7 +23,7 @@ from rest_framework.views import APIView
 
 from estatedesk.api.errors import ErrorOutput
 from estatedesk.common.scoping import scope_for
-from estatedesk.feedback import selectors, services
+from estatedesk.feedback import selectors, selectors_stats, services
 from estatedesk.feedback.choices import (
     Category,
     Channel,
@@ -37,7 +38,7 @@ from estatedesk.feedback.choices import (
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, StaffTalk, TimelineEvent
 from estatedesk.feedback.workflow import STEPS
 from estatedesk.org.models import Building, Project, Unit
-from estatedesk.org.permissions import can, projects_with
+from estatedesk.org.permissions import can, can_anywhere, projects_with
 from estatedesk.org.selectors import project_get_for_user
 from estatedesk.owners.contacts import mask_phone
 from estatedesk.owners.models import Resident
@@ -106,7 +107,10 @@ class ItemOutput(serializers.Serializer):
     def get_internal(self, item: FeedbackItem) -> dict[str, Any] | None:
         if not _is_staff(self.context, item):
             return None
-        return ItemInternalOutput(item).data
+        # one serializer for the whole page: building its fields for every row cost more than the rows
+        if "internal_output" not in self.context:
+            self.context["internal_output"] = ItemInternalOutput()
+        return self.context["internal_output"].to_representation(item)
 
 
 class ClockOutput(serializers.Serializer):
@@ -215,6 +219,15 @@ class ItemFilterInput(serializers.Serializer):
     search = serializers.CharField(
         required=False, max_length=100, help_text="A reference, a phone number, or words of the text"
     )
+    month = serializers.RegexField(
+        r"^[0-9]{4}-[0-9]{2}$", required=False, help_text="Registered in this month, YYYY-MM (Asia/Shanghai)"
+    )
+
+    def validate_month(self, value: str) -> Any:
+        month = selectors_stats.parse_month(value)
+        if month is None:
+            raise serializers.ValidationError(_("Enter a month as YYYY-MM, e.g. 2026-11."))
+        return month
 
     def filters(self) -> selectors.ItemFilters:
         data = self.validated_data
@@ -229,6 +242,7 @@ class ItemFilterInput(serializers.Serializer):
             overdue=data.get("overdue", False),
             open_only=data.get("open", False),
             search=data.get("search", ""),
+            month=data.get("month"),
         )
 
 
@@ -541,3 +555,86 @@ class ItemReportToHqApi(APIView):
         item = selectors.item_get_for_user(user=request.user, reference=reference)
         content = services.feedback_item_report_to_hq(actor=request.user, item=item)
         return Response(HqReportOutput(content).data)
+
+
+# --- the month's statistics (R-FB-7) ------------------------------------------------------------------------
+
+
+class StatisticsInput(serializers.Serializer):
+    month = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=7,
+        help_text="YYYY-MM, e.g. 2026-11; the current month (Asia/Shanghai) when left out or empty",
+    )
+    project = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=32,
+        help_text="Project code; every project the user covers when left out or empty",
+    )
+
+    def validate_month(self, value: str) -> date | None:
+        if not value:
+            return None
+        month = selectors_stats.parse_month(value)
+        if month is None:
+            raise serializers.ValidationError(_("Enter a month as YYYY-MM, e.g. 2026-11."))
+        return month
+
+
+class ShareOutput(serializers.Serializer):
+    value = serializers.CharField(help_text="The choice's stable value, as the item list's filter takes it")
+    label = serializers.CharField(help_text="In the request's language")  # type: ignore[assignment]
+    count = serializers.IntegerField()
+    percent = serializers.FloatField(help_text="Of the month's items, one decimal")
+
+
+class ClockComplianceOutput(serializers.Serializer):
+    clock = serializers.ChoiceField(choices=SlaClock.choices)
+    label = serializers.CharField(help_text="In the request's language")  # type: ignore[assignment]
+    decided = serializers.IntegerField(help_text="Done, or past due without being done: met + breached")
+    met = serializers.IntegerField(help_text="Done by the deadline")
+    breached = serializers.IntegerField(help_text="Done late, or past due and not done (open items)")
+    running = serializers.IntegerField(help_text="Not done, deadline still ahead (open items)")
+    rate = serializers.FloatField(
+        allow_null=True, help_text="met / decided in %, one decimal; null when none"
+    )
+
+
+class MonthStatisticsOutput(serializers.Serializer):
+    month = serializers.DateField(format="%Y-%m", help_text="YYYY-MM")
+    project = serializers.CharField(source="project.code", allow_null=True, default=None, help_text="Code")
+    total = serializers.IntegerField(help_text="Items registered in the month (Asia/Shanghai) in scope")
+    open = serializers.IntegerField(help_text="Of those, not closed or cancelled")
+    closed = serializers.IntegerField()
+    average_handling_seconds = serializers.FloatField(
+        allow_null=True, help_text="Registration to closing, closed items only; null when none is closed"
+    )
+    by_kind = ShareOutput(many=True)
+    by_category = ShareOutput(many=True)
+    by_channel = ShareOutput(many=True)
+    by_status = ShareOutput(many=True)
+    clocks = ClockComplianceOutput(many=True)
+
+
+class StatisticsApi(APIView):
+    """The month's feedback statistics (R-FB-7): the same figures as the statistics page."""
+
+    @extend_schema(
+        parameters=[StatisticsInput],
+        responses={200: MonthStatisticsOutput, **ERRORS},
+        summary="The month's feedback: counts by kind, category, channel and status; SLA compliance (R-FB-7)",
+    )
+    def get(self, request: Request) -> Response:
+        if not can_anywhere(request.user, "feedback.view"):
+            raise PermissionDenied
+        query = StatisticsInput(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        code = data.get("project", "").strip()
+        project = selectors_stats.statistics_project_get(user=request.user, code=code) if code else None
+        stats = selectors_stats.month_statistics(
+            user=request.user, month=data.get("month") or selectors_stats.current_month(), project=project
+        )
+        return Response(MonthStatisticsOutput(stats).data)

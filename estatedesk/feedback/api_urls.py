@@ -4,6 +4,7 @@ from estatedesk.feedback import api
 
 urlpatterns = [
     path("items/", api.ItemListApi.as_view(), name="api-feedback-item-list"),
+    path("statistics/", api.StatisticsApi.as_view(), name="api-feedback-statistics"),
     path("items/create/", api.ItemCreateApi.as_view(), name="api-feedback-item-create"),
     path("items/<str:reference>/", api.ItemDetailApi.as_view(), name="api-feedback-item-detail"),
     path("items/<str:reference>/steps/", api.ItemStepApi.as_view(), name="api-feedback-item-step"),

@@ -22,3 +22,13 @@ class FeedbackConfig(AppConfig):
                 active_for=("feedback:",),
             )
         )
+        register_nav(
+            NavItem(
+                "feedback_statistics",
+                _("Feedback statistics"),
+                "feedback:statistics",
+                13,
+                lambda user: can_anywhere(user, "feedback.view"),
+                "▥",
+            )
+        )

@@ -7,9 +7,11 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from estatedesk.common.widgets import FastSelect
 from estatedesk.feedback import selectors_ui
 from estatedesk.feedback.choices import Category, Channel, Kind, Priority, Status, TalkKind
 from estatedesk.feedback.selectors import ItemFilters
+from estatedesk.feedback.selectors_stats import parse_month
 from estatedesk.feedback.workflow import Step
 from estatedesk.org.models import Building, Project
 from estatedesk.owners.contacts import normalize_phone
@@ -56,15 +58,30 @@ def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
 
 class ItemFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    status = forms.ChoiceField(label=_("Status"), choices=ANY + Status.choices, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=ANY + Kind.choices, required=False)
-    category = forms.ChoiceField(label=_("Category"), choices=ANY + Category.choices, required=False)
-    channel = forms.ChoiceField(label=_("Channel"), choices=ANY + Channel.choices, required=False)
-    project = forms.ChoiceField(label=_("Project"), required=False)
-    building = forms.TypedChoiceField(
-        label=_("Building or area"), coerce=int, required=False, empty_value=None
+    status = forms.ChoiceField(
+        label=_("Status"), choices=ANY + Status.choices, required=False, widget=FastSelect
     )
-    assignee = forms.TypedChoiceField(label=_("Assignee"), coerce=int, required=False, empty_value=None)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ANY + Kind.choices, required=False, widget=FastSelect)
+    category = forms.ChoiceField(
+        label=_("Category"), choices=ANY + Category.choices, required=False, widget=FastSelect
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=ANY + Channel.choices, required=False, widget=FastSelect
+    )
+    project = forms.ChoiceField(label=_("Project"), required=False, widget=FastSelect)
+    building = forms.TypedChoiceField(
+        label=_("Building or area"), coerce=int, required=False, empty_value=None, widget=FastSelect
+    )
+    assignee = forms.TypedChoiceField(
+        label=_("Assignee"), coerce=int, required=False, empty_value=None, widget=FastSelect
+    )
+    month = forms.CharField(
+        label=_("Registered in"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "month", "pattern": r"[0-9]{4}-[0-9]{2}", "placeholder": "YYYY-MM"}
+        ),
+    )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     open_only = forms.BooleanField(label=_("Open only"), required=False)
 
@@ -86,6 +103,12 @@ class ItemFilterForm(forms.Form):
             placeholder=_("Reference, phone or words"), type="search", autocomplete="off"
         )
 
+    def clean_month(self) -> Any:
+        text = self.cleaned_data.get("month") or ""
+        if text and parse_month(text) is None:
+            raise forms.ValidationError(_("Enter a month as YYYY-MM, e.g. 2026-11."))
+        return parse_month(text) if text else None
+
     def filters(self) -> ItemFilters:
         """The valid filters (an invalid one, from an edited address, is dropped rather than refused)."""
         self.is_valid()
@@ -101,6 +124,7 @@ class ItemFilterForm(forms.Form):
             overdue=bool(data.get("overdue")),
             open_only=bool(data.get("open_only")),
             search=(data.get("q") or "").strip(),
+            month=data.get("month"),
         )
 
 

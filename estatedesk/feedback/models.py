@@ -106,14 +106,11 @@ class FeedbackItem(TimeStampedModel):
     registered_at = models.DateTimeField(_("registered at"), db_index=True)
     handling_opinion = models.TextField(_("handling opinion"), blank=True)
     result = models.TextField(_("handling result"), blank=True)
-    # SLA deadlines (R-FB-2, R-FB-4) in working time of the project's calendar; indexed for the sweep
-    contact_due_at = models.DateTimeField(
-        _("contact the supervisor by"), null=True, blank=True, db_index=True
-    )
-    action_due_at = models.DateTimeField(
-        _("act on the quality problem by"), null=True, blank=True, db_index=True
-    )
-    resolution_due_at = models.DateTimeField(_("resolve by"), null=True, blank=True, db_index=True)
+    # SLA deadlines (R-FB-2, R-FB-4) in working time of the project's calendar; indexed for the sweep while
+    # the clock runs (partial indexes below: a million finished items are not in them)
+    contact_due_at = models.DateTimeField(_("contact the supervisor by"), null=True, blank=True)
+    action_due_at = models.DateTimeField(_("act on the quality problem by"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolve by"), null=True, blank=True)
     contacted_at = models.DateTimeField(_("supervisor contacted at"), null=True, blank=True)
     acted_at = models.DateTimeField(_("acted on at"), null=True, blank=True)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
@@ -134,6 +131,19 @@ class FeedbackItem(TimeStampedModel):
         indexes = [
             models.Index(fields=["project", "status", "-registered_at"], name="feedback_project_status"),
             models.Index(fields=["project", "-registered_at"], name="feedback_project_recent"),
+            models.Index(
+                fields=["contact_due_at"],
+                condition=Q(contacted_at__isnull=True),
+                name="feedback_contact_running",
+            ),
+            models.Index(
+                fields=["action_due_at"], condition=Q(acted_at__isnull=True), name="feedback_action_running"
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=Q(customer_informed_at__isnull=True),
+                name="feedback_resolution_running",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,6 +26,7 @@ from estatedesk.owners.contacts import mask_phone, normalize_phone
 from estatedesk.owners.models import Resident
 
 RECENT_ITEMS = 10
+MANY_PROJECTS = 5  # beyond this, pickers of people and buildings wait for a chosen project
 HOW_LABELS = {
     "phone": lambda: _("Phone call"),
     "sms": lambda: _("Text message"),
@@ -42,20 +43,25 @@ def filter_projects(*, user: Any) -> list[Project]:
     return list(Project.objects.visible_to(user).filter(is_active=True).order_by("code"))
 
 
-def filter_buildings(*, user: Any, project_code: str = "") -> list[Building]:
-    """The buildings and common areas of one project (or of every project in scope, for a small scope)."""
+def filter_buildings(*, user: Any, projects: list[Project], project_code: str = "") -> list[Building]:
+    """The buildings and common areas of the chosen project; with none chosen, of the user's only project
+    (a company-wide user chooses a project first: every building of 200 projects helps nobody).
+    `projects`: the projects of the list's filter (`filter_projects`)."""
     queryset = Building.objects.visible_to(user).select_related("project").order_by("project__code", "code")
     if project_code:
-        queryset = queryset.filter(project__code=project_code)
-    return list(queryset[:300])
+        return list(queryset.filter(project__code=project_code)[:300])
+    return list(queryset.filter(project_id=projects[0].pk)[:300]) if len(projects) == 1 else []
 
 
-def filter_assignees(*, user: Any) -> list[Any]:
-    """Staff who can be an item's supervisor or executor, at the projects the user sees."""
-    scope_projects = Project.objects.visible_to(user).values("id")
+def filter_assignees(*, projects: list[Project], project_code: str = "") -> list[Any]:
+    """Staff who can be an item's supervisor or executor: at the chosen project, or at the user's projects
+    when they are a few (a company-wide user chooses a project first). `projects`: as for buildings."""
+    project_ids = [p.pk for p in projects if not project_code or p.code == project_code]
+    if len(project_ids) > MANY_PROJECTS:
+        return []
     user_ids = Membership.objects.filter(
         is_active=True,
-        project_id__in=scope_projects,
+        project_id__in=project_ids,
         role__in=[Role.CS_SUPERVISOR, Role.DEPT_SUPERVISOR, Role.EXECUTOR, Role.PROJECT_MANAGER],
     ).values("user_id")
     return list(

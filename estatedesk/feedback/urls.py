@@ -1,12 +1,13 @@
 from django.urls import path
 
-from estatedesk.feedback import views, views_pdf
+from estatedesk.feedback import views, views_pdf, views_stats
 
 app_name = "feedback"
 urlpatterns = [
     path("", views.item_list, name="item_list"),
     path("new/", views.item_register, name="item_register"),
     path("hotline/", views.hotline, name="hotline"),
+    path("statistics/", views_stats.statistics, name="statistics"),
     path("<str:reference>/", views.item_detail, name="item_detail"),
     path("<str:reference>/step/", views.item_step, name="item_step"),
     path("<str:reference>/comment/", views.item_comment, name="item_comment"),

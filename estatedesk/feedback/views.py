@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
+from estatedesk.common.pagination import CappedPaginator
 from estatedesk.feedback import selectors, selectors_ui, services
 from estatedesk.feedback.choices import Category, Channel
 from estatedesk.feedback.forms import (
@@ -65,11 +65,11 @@ def item_list(request: HttpRequest) -> HttpResponse:
     form = ItemFilterForm(
         request.GET,
         projects=projects,
-        buildings=selectors_ui.filter_buildings(user=user, project_code=project_code),
-        assignees=selectors_ui.filter_assignees(user=user),
+        buildings=selectors_ui.filter_buildings(user=user, projects=projects, project_code=project_code),
+        assignees=selectors_ui.filter_assignees(projects=projects, project_code=project_code),
     )
     filters = form.filters()
-    page = Paginator(selectors.item_list(user=user, filters=filters), PAGE_SIZE).get_page(
+    page = CappedPaginator(selectors.item_list_rows(user=user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     rows = [(item, selectors_ui.next_deadline(item)) for item in page.object_list]
@@ -83,7 +83,11 @@ def item_list(request: HttpRequest) -> HttpResponse:
             "is_filtered": any(value for name, value in request.GET.items() if name != "page"),
             "filters_open": any(value for name, value in request.GET.items() if name not in ("page", "q")),
             "can_register": can_anywhere(user, "feedback.register"),
-            "qr_projects": projects,
+            # with many projects, the sheet of the chosen one (a button per project would fill the page)
+            "qr_projects": projects
+            if len(projects) <= selectors_ui.MANY_PROJECTS
+            else [p for p in projects if p.code == filters.project],
+            "qr_choose_project": len(projects) > selectors_ui.MANY_PROJECTS and not filters.project,
         },
     )
 

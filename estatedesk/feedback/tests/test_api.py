@@ -408,6 +408,10 @@ def test_fb_list_filters(world, crew, owner_resident):
     assert references(channel="email") == []
     assert_error(client.get(ITEMS, {"status": "lost"}), 400, "invalid", {"status"})
     assert_error(client.get(ITEMS, {"assignee": "me"}), 400, "invalid", {"assignee"})
+    this_month = timezone.localdate().strftime("%Y-%m")
+    assert mine.reference in references(month=this_month)
+    assert references(month="2001-01") == []
+    assert_error(client.get(ITEMS, {"month": "2026-13"}), 400, "invalid", {"month"})
 
 
 def test_fb_list_and_detail_use_a_bounded_number_of_queries(

@@ -714,3 +714,34 @@ def test_fb_1_roles_that_do_not_register_cannot_open_the_registration_pages(worl
     assert client.get(reverse("feedback:item_list")).status_code == 200
     assert client.get(reverse("feedback:item_register")).status_code == 403
     assert client.get(reverse("feedback:hotline"), {"phone": "13800001234"}).status_code == 403
+
+
+def test_fb_1_list_filters_by_the_month_of_registration_in_local_time(world, crew, staff):
+    """The statistics page links to the list with its month: the list must show exactly that month's items,
+    with the month's bounds in Asia/Shanghai."""
+    october = register(world, title="Late October", registered_at=local(2026, 10, 31, 23, 30))
+    november = register(world, title="Early November", registered_at=local(2026, 11, 1, 0, 0))
+    client = staff(world.supervisor_a)
+
+    rows = client.get(reverse("feedback:item_list"), {"month": "2026-11"}).context["rows"]
+    assert [item.reference for item, _ in rows] == [november.reference]
+    rows = client.get(reverse("feedback:item_list"), {"month": "2026-10"}).context["rows"]
+    assert [item.reference for item, _ in rows] == [october.reference]
+    # a month that is not one is dropped, as every invalid filter is: the whole list, and the message
+    response = client.get(reverse("feedback:item_list"), {"month": "2026-13"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert len(response.context["rows"]) == 2
+    assert "Enter a month as YYYY-MM" in response.content.decode()
+
+
+def test_fb_1_the_list_says_more_than_the_cap_and_still_pages(world, crew, staff, monkeypatch):
+    monkeypatch.setattr("estatedesk.common.pagination.COUNT_CAP", 4)
+    monkeypatch.setattr("estatedesk.feedback.views.PAGE_SIZE", 2)
+    for number in range(5):
+        register(world, title=f"Item {number}")
+    client = staff(world.supervisor_a)
+
+    page = client.get(reverse("feedback:item_list"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "more than 4 items: filter to narrow them down" in page.content.decode()
+    assert len(page.context["rows"]) == 2
+    second = client.get(reverse("feedback:item_list"), {"page": 2}, HTTP_ACCEPT_LANGUAGE="en")
+    assert len(second.context["rows"]) == 2

@@ -1,0 +1,33 @@
+"""Pagination for lists that may hold a million rows: the count stops at a cap.
+
+`COUNT(*)` over every item a company-wide user sees reads the whole table on each page view; nobody pages
+through more than 10,000 rows (they filter instead), so the count is taken over at most cap + 1 rows and
+the page says "more than 10,000 items"."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.core.paginator import Paginator
+
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    def __init__(self, object_list: Any, per_page: int, *, cap: int | None = None, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = COUNT_CAP if cap is None else cap
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._probe, self.cap)
+
+    @cached_property
+    def _probe(self) -> int:
+        return self.object_list[: self.cap + 1].count()  # SELECT COUNT(*) FROM (… LIMIT cap + 1)
+
+    @property
+    def is_capped(self) -> bool:
+        """There are more rows than the count says."""
+        return self._probe > self.cap

@@ -1,0 +1,59 @@
+"""The helpers that keep lists fast at a million rows: capped counts, selects rendered in Python, and the
+daily refresh of the planner's statistics."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from estatedesk.common.pagination import CappedPaginator
+from estatedesk.common.tasks import refresh_planner_statistics
+from estatedesk.common.widgets import FastSelect
+from estatedesk.org.models import Project
+
+pytestmark = pytest.mark.django_db
+
+
+def test_capped_paginator_counts_exactly_up_to_the_cap(world):
+    projects = Project.objects.order_by("pk")  # the world has a few projects
+    total = projects.count()
+    exact = CappedPaginator(projects, 1, cap=total)
+    assert (exact.count, exact.is_capped, exact.num_pages) == (total, False, total)
+
+    capped = CappedPaginator(projects, 1, cap=total - 1)
+    with CaptureQueriesContext(connection) as queries:
+        assert (capped.count, capped.is_capped, capped.num_pages) == (total - 1, True, total - 1)
+    assert len(queries) == 1
+    assert "LIMIT" in queries[0]["sql"].upper()  # counts over at most cap + 1 rows, not the table
+
+
+def test_fast_select_renders_what_django_select_renders():
+    choices = [("", "Any"), ("a", 'Apple <&> "pie"'), (1, "One")]
+
+    class Both(forms.Form):
+        slow = forms.ChoiceField(choices=choices, required=False)
+        fast = forms.ChoiceField(choices=choices, required=False, widget=FastSelect)
+
+    form = Both({"slow": "a", "fast": "a"})
+    slow = str(form["slow"]).replace('name="slow" id="id_slow"', "")
+    fast = str(form["fast"]).replace('name="fast" id="id_fast"', "")
+
+    def options(html: str) -> list[str]:
+        return [
+            part.split(">", 1)[0] + ">" + part.split(">", 1)[1].split("<", 1)[0]
+            for part in html.split("<option")[1:]
+        ]
+
+    assert options(fast) == options(slow)
+    assert 'value="a" selected' in fast
+    assert "Apple &lt;&amp;&gt; &quot;pie&quot;" in fast
+
+
+def test_planner_statistics_are_refreshed_daily():
+    result = refresh_planner_statistics.call()
+    if connection.vendor == "sqlite":
+        assert result == "optimized"
+    else:
+        assert result.startswith("skipped")

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from estatedesk.api.errors import ErrorOutput
+from estatedesk.api.pagination import CappedPagination
 from estatedesk.common.scoping import scope_for
 from estatedesk.feedback import selectors, selectors_stats, services
 from estatedesk.feedback.choices import (
@@ -253,6 +254,7 @@ class ItemFilterInput(serializers.Serializer):
 )
 class ItemListApi(generics.ListAPIView):
     serializer_class = ItemOutput
+    pagination_class = CappedPagination
 
     def get_queryset(self) -> QuerySet[FeedbackItem]:
         if getattr(self, "swagger_fake_view", False):

@@ -78,17 +78,18 @@ def _event(
 
 
 def _next_reference(*, project: Project, day: Any) -> str:
-    """PROJECT-YYYYMMDD-NNNN, unique however many registrations run at once (the counter row is locked)."""
-    try:
-        with transaction.atomic():
-            ReferenceCounter.objects.get_or_create(project=project, day=day)
-    except IntegrityError:
-        pass  # another registration created today's row first
-    counter = ReferenceCounter.objects.select_for_update().get(project=project, day=day)
-    counter.last = F("last") + 1
-    counter.save(update_fields=["last"])
-    counter.refresh_from_db(fields=["last"])
-    return f"{project.code}-{day:%Y%m%d}-{counter.last:04d}"
+    """PROJECT-YYYYMMDD-NNNN, unique however many registrations run at once: the UPDATE that takes the
+    number holds the counter row's lock until the registration commits (two queries, once the day's row
+    exists)."""
+    counter = ReferenceCounter.objects.filter(project=project, day=day)
+    if not counter.update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                ReferenceCounter.objects.create(project=project, day=day, last=1)
+            return f"{project.code}-{day:%Y%m%d}-0001"
+        except IntegrityError:
+            counter.update(last=F("last") + 1)  # another registration created today's row first
+    return f"{project.code}-{day:%Y%m%d}-{counter.values_list('last', flat=True).get():04d}"
 
 
 def project_staff(*, project: Project, roles: set[str]) -> list[Any]:

@@ -217,6 +217,7 @@ def test_fb_outsider_gets_404_for_project_a_items_and_an_empty_list(world, crew)
     assert client.get(ITEMS).json()["results"] == []
     assert client.get(ITEMS, {"project": "QD-A"}).json() == {
         "count": 0,
+        "count_capped": False,
         "next": None,
         "previous": None,
         "results": [],
@@ -452,3 +453,15 @@ def test_fb_steps_by_api_and_by_service_are_the_same_step(world):
     assert_error(
         take(world, item, "contact_supervisor", "agent_a", version=2), 409, "feedback.step_not_allowed"
     )
+
+
+def test_fb_list_count_stops_at_the_cap_and_says_so(world, crew, monkeypatch):
+    """At a million items the list API counts at most 10,000 (ADR 0009) and flags that there are more."""
+    monkeypatch.setattr("estatedesk.common.pagination.COUNT_CAP", 2)
+    for number in range(3):
+        register(world, title=f"Item {number}")
+    body = api_for(world.supervisor_a).get(ITEMS).json()
+    assert (body["count"], body["count_capped"], len(body["results"])) == (2, True, 2)
+    monkeypatch.setattr("estatedesk.common.pagination.COUNT_CAP", 3)
+    body = api_for(world.supervisor_a).get(ITEMS).json()
+    assert (body["count"], body["count_capped"], len(body["results"])) == (3, False, 3)

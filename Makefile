@@ -18,7 +18,7 @@ DEPLOY_ENV = DEBUG=0 ALLOWED_HOSTS=estatedesk.example.com EMAIL_HOST=smtp.exampl
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')"
 
 .PHONY: help venv install system-deps migrate messages messages-check demo test test-pg smoke lint migrations-check \
-	deploy-check check
+	deploy-check check bench bench-quick
 
 help:
 	@echo "make demo        install, migrate, load demo data and serve at http://$(HOST):$(PORT)/"
@@ -29,6 +29,8 @@ help:
 	@echo "make check       lint, migrations-check, deploy-check, test and test-pg (what CI runs)"
 	@echo "make venv        create .venv with Python 3.12 and install requirements.txt"
 	@echo "make system-deps install chromium, CJK fonts, Pango and gettext (Debian, as root)"
+	@echo "make bench       benchmark at 1,000,000 items beside django-helpdesk, SQLite and PostgreSQL (~1 h)"
+	@echo "make bench-quick the same at 10,000 items on SQLite (under 3 minutes); both write bench/RESULTS.md"
 
 venv install: $(STAMP)
 
@@ -99,3 +101,14 @@ deploy-check: $(STAMP)
 	$(DEPLOY_ENV) $(ESTATEDESK) check --deploy --fail-level WARNING
 
 check: lint messages-check migrations-check deploy-check test test-pg
+
+# Benchmarks (bench/README.md): a fresh database per product and size, served by gunicorn as in production.
+# The peer (django-helpdesk) is installed into build/bench/helpdesk-venv on first use. PostgreSQL is the
+# local server of PG_URL's host (databases bench_estatedesk and bench_helpdesk are created when missing).
+BENCH_ITEMS ?= 1000000
+bench: $(STAMP)
+	$(BIN)/python bench/run.py --items $(BENCH_ITEMS) --database sqlite
+	$(BIN)/python bench/run.py --items $(BENCH_ITEMS) --database postgres
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/run.py --items 10000 --database sqlite --quick

@@ -178,6 +178,9 @@ def write() -> Path:
         "`bench/report.py`.",
         "",
     ]
+    analysis = BENCH / "ANALYSIS.md"  # written by hand after a full run: why a target is missed, what is next
+    if analysis.exists():
+        lines += [analysis.read_text().rstrip(), ""]
     for run in runs:
         lines += section(run)
     target = BENCH / "RESULTS.md"

@@ -14,12 +14,13 @@ during the load and built again afterwards, then ANALYZE.
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+import bulkload
 
 CHUNK = 50_000
 PROJECTS = 200
@@ -285,7 +286,7 @@ def _feedback(
     counter_table = ReferenceCounter._meta.db_table
     counters: dict[tuple[int, str], int] = {}
     events = 0
-    writer = _Writer(connection)
+    writer = bulkload.BulkWriter(connection)
     with writer.indexes_dropped([item_table, event_table]):
         batch_items: list[tuple[Any, ...]] = []
         batch_events: list[tuple[Any, ...]] = []
@@ -494,90 +495,7 @@ def _item_rows(
         yield row, events, (project_id, day_iso)
 
 
-class _Writer:
-    """Bulk insert on the Django connection: executemany (SQLite) or COPY (PostgreSQL)."""
-
-    def __init__(self, connection: Any) -> None:
-        self.connection = connection
-        self.connection.ensure_connection()
-        self.raw = connection.connection
-        self.sqlite = connection.vendor == "sqlite"
-
-    def insert(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        from django.db import transaction
-
-        with transaction.atomic():
-            if self.sqlite:
-                marks = ", ".join("?" for _ in columns)
-                self.raw.executemany(f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})', rows)
-            else:
-                with self.raw.cursor() as cursor:
-                    cursor.execute(
-                        "SET LOCAL session_replication_role = replica"
-                    )  # FKs are right by construction
-                    with cursor.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
-                        for row in rows:
-                            copy.write_row(row)
-
-    def _indexes(self, table: str) -> list[tuple[str, str]]:
-        with self.connection.cursor() as cursor:
-            if self.sqlite:
-                cursor.execute(
-                    "SELECT name, sql FROM sqlite_master "
-                    "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
-                    [table],
-                )
-            else:
-                cursor.execute(
-                    "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
-                    "JOIN pg_class i ON i.oid = x.indexrelid "
-                    "JOIN pg_class t ON t.oid = x.indrelid WHERE t.relname = %s "
-                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)",
-                    [table],
-                )
-            return list(cursor.fetchall())
-
-    def indexes_dropped(self, tables: list[str]) -> Any:
-        writer = self
-
-        class _Context:
-            def __enter__(self) -> None:
-                self.saved = [(name, sql) for table in tables for name, sql in writer._indexes(table)]
-                with writer.connection.cursor() as cursor:
-                    for name, _ in self.saved:
-                        cursor.execute(f'DROP INDEX "{name}"')
-
-            def __exit__(self, *exc: Any) -> None:
-                with writer.connection.cursor() as cursor:
-                    for _, sql in self.saved:
-                        cursor.execute(sql)
-
-        return _Context()
-
-    def reset_sequences(self, tables: list[str]) -> None:
-        if self.sqlite:
-            return
-        with self.connection.cursor() as cursor:
-            for table in tables:
-                cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-                    f'COALESCE((SELECT MAX(id) FROM "{table}"), 1))'
-                )
-
-
 def database_bytes() -> int:
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            cursor.execute("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
-        else:
-            cursor.execute("SELECT pg_database_size(current_database())")
-        return int(cursor.fetchone()[0])
-
-
-def percent(part: int, whole: int) -> float:
-    return round(100 * part / whole, 2) if whole else math.nan
+    return bulkload.database_bytes(connection)

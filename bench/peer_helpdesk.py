@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from bulkload import BulkWriter, database_bytes
 from httpbench import Client, Response, time_requests
 
 BENCH = Path(__file__).resolve().parent
@@ -406,68 +407,6 @@ def _rows(
         yield row, followups
 
 
-class _Writer:
-    """Bulk insert on the Django connection: executemany (SQLite) or COPY (PostgreSQL), FK checks off."""
-
-    def __init__(self, connection: Any) -> None:
-        connection.ensure_connection()
-        self.connection = connection
-        self.raw = connection.connection
-        self.sqlite = connection.vendor == "sqlite"
-
-    def insert(self, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-        from django.db import transaction
-
-        if not rows:
-            return
-        names = ", ".join(f'"{column}"' for column in columns)
-        with transaction.atomic():
-            if self.sqlite:
-                marks = ", ".join("?" for _ in columns)
-                self.raw.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
-            else:
-                with self.raw.cursor() as cursor:
-                    # no FK triggers: the rows are consistent by construction
-                    cursor.execute("SET LOCAL session_replication_role = replica")
-                    with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-                        for row in rows:
-                            copy.write_row(row)
-
-    def indexes(self, table: str) -> list[tuple[str, str]]:
-        """(name, CREATE statement) of the table's secondary indexes (not keys or unique constraints)."""
-        with self.connection.cursor() as cursor:
-            if self.sqlite:
-                cursor.execute(
-                    "SELECT name, sql FROM sqlite_master "
-                    "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
-                    [table],
-                )
-            else:
-                cursor.execute(
-                    "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
-                    "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
-                    "WHERE t.relname = %s "
-                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)",
-                    [table],
-                )
-            return list(cursor.fetchall())
-
-    def execute(self, *statements: str) -> None:
-        with self.connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-
-
-def _database_bytes(connection: Any) -> int:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            cursor.execute("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
-        else:
-            cursor.execute("SELECT pg_database_size(current_database())")
-        return int(cursor.fetchone()[0])
-
-
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -510,7 +449,7 @@ def _load(items: int, seed: int = SEED) -> dict[str, Any]:
 
     loaded = time.perf_counter()
     ticket_table, followup_table = Ticket._meta.db_table, FollowUp._meta.db_table
-    writer = _Writer(connection)
+    writer = BulkWriter(connection)
     saved = writer.indexes(ticket_table) + writer.indexes(followup_table)
     writer.execute(*(f'DROP INDEX "{name}"' for name, _ in saved))
     tickets: list[tuple[Any, ...]] = []
@@ -532,11 +471,7 @@ def _load(items: int, seed: int = SEED) -> dict[str, Any]:
     followup_count += len(followups)
     _say(f"{items:,} tickets, {followup_count:,} follow-ups inserted ({time.perf_counter() - loaded:.0f} s)")
     writer.execute(*(sql for _, sql in saved))
-    if not sqlite:
-        writer.execute(
-            f"SELECT setval(pg_get_serial_sequence('\"{ticket_table}\"', 'id'), "
-            f'(SELECT MAX(id) FROM "{ticket_table}"))'
-        )
+    writer.reset_sequences([ticket_table])
     writer.execute("ANALYZE")
     load_seconds = time.perf_counter() - loaded
     _say(f"indexes and ANALYZE done: {load_seconds:.0f} s for the tickets")
@@ -545,7 +480,7 @@ def _load(items: int, seed: int = SEED) -> dict[str, Any]:
         "followups": followup_count,
         "load_seconds": round(load_seconds, 1),
         "total_seconds": round(time.perf_counter() - started, 1),
-        "db_bytes": _database_bytes(connection),
+        "db_bytes": database_bytes(connection),
         "queue_ids": queue_ids,
         "sample_ticket_ids": sorted(rng.sample(range(1, items + 1), 50)),
     }

@@ -94,3 +94,26 @@ def walk(world: Any, item: FeedbackItem, *, until: str) -> FeedbackItem:
         if step == until:
             return item
     raise AssertionError(f"no step {until}")
+
+
+def api_for(user: Any, language: str | None = "en") -> Any:
+    """An API client signed in as a fresh copy of the user (its scope computed afresh, as in a real
+    request), asking for English so that the messages asserted read as written in the code."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    client = APIClient(HTTP_ACCEPT_LANGUAGE=language) if language else APIClient()
+    client.force_authenticate(get_user_model().objects.get(pk=user.pk))
+    return client
+
+
+def assert_error(response: Any, status: int, code: str, fields: set[str] | None = None) -> dict[str, Any]:
+    """The API's one error body {code, message, fields}, with this status and code."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"code", "message", "fields"}
+    assert body["code"] == code
+    assert body["message"]
+    if fields is not None:
+        assert set(body["fields"]) == fields
+    return body

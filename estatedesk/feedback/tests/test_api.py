@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
@@ -14,7 +13,7 @@ from rest_framework.test import APIClient
 from estatedesk.feedback.choices import Category, EventKind, Kind, Status
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, StaffTalk
 from estatedesk.feedback.services import feedback_item_step
-from estatedesk.feedback.tests.helpers import PATH, add_crew, register, step_data, walk
+from estatedesk.feedback.tests.helpers import PATH, api_for, assert_error, register, step_data, walk
 from estatedesk.notifications.models import OutboundEmail
 from estatedesk.notifications.tasks import send_email
 from estatedesk.owners.models import Resident
@@ -30,32 +29,8 @@ def _english():
 
 
 @pytest.fixture
-def crew(world):
-    return add_crew(world)
-
-
-@pytest.fixture
 def owner_resident(world):
     return Resident.objects.get(user=world.owner_a)
-
-
-def api_for(user) -> APIClient:
-    """A client signed in as a fresh copy of the user (its scope computed afresh, as in a real request),
-    asking for English so that the messages asserted here read as written in the code."""
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_authenticate(get_user_model().objects.get(pk=user.pk))
-    return client
-
-
-def assert_error(response, status: int, code: str, fields: set[str] | None = None) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "fields"}
-    assert body["code"] == code
-    assert body["message"]
-    if fields is not None:
-        assert set(body["fields"]) == fields
-    return body
 
 
 def url(item, tail: str = "") -> str:

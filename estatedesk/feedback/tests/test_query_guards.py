@@ -18,7 +18,7 @@ from estatedesk.common.testing import assert_queries_do_not_grow
 from estatedesk.feedback.choices import Category, Channel, Kind, Priority, TalkKind
 from estatedesk.feedback.models import Attachment, FeedbackItem, InboundMessage, Mailbox, SlaPolicy
 from estatedesk.feedback.services import feedback_comment_add, staff_talk_record
-from estatedesk.feedback.tests.helpers import add_crew, add_member, register, walk
+from estatedesk.feedback.tests.helpers import add_member, register, walk
 from estatedesk.org.choices import BuildingKind, Role
 from estatedesk.org.models import Branch, Building, Project, Unit
 from estatedesk.owners.choices import Relation
@@ -33,12 +33,6 @@ CHANNELS = [Channel.HOTLINE, Channel.WALK_IN, Channel.PATROL, Channel.CLIENT_VIS
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def crew(world):
-    """The world, with a department supervisor and an executor of project A (helpers.add_crew)."""
-    return add_crew(world)
 
 
 def api_for(user):

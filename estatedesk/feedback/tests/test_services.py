@@ -29,7 +29,7 @@ from estatedesk.feedback.services import (
     sla_sweep,
     staff_talk_record,
 )
-from estatedesk.feedback.tests.helpers import add_crew, add_member, local, register, walk
+from estatedesk.feedback.tests.helpers import add_member, local, register, walk
 from estatedesk.notifications.models import Notification, OutboundEmail
 from estatedesk.notifications.tasks import send_email
 from estatedesk.org.choices import Role
@@ -45,11 +45,6 @@ def _english():
     """Titles and subjects are compared in English, whatever the catalogue translates."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def crew(world):
-    return add_crew(world)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,7 +21,7 @@ from estatedesk.feedback.choices import Category, Channel, Kind, Status
 from estatedesk.feedback.models import FeedbackItem
 from estatedesk.feedback.selectors_stats import month_statistics, parse_month
 from estatedesk.feedback.services import feedback_item_step
-from estatedesk.feedback.tests.helpers import add_crew, local, register, walk
+from estatedesk.feedback.tests.helpers import api_for, assert_error, local, register, walk
 from estatedesk.owners.choices import Relation
 from estatedesk.owners.models import Occupancy, Resident
 
@@ -36,40 +35,6 @@ TODAY = local(2026, 11, 26, 10, 0)  # a Thursday
 def _today():
     with time_machine.travel(TODAY, tick=False):
         yield
-
-
-@pytest.fixture
-def crew(world):
-    return add_crew(world)
-
-
-@pytest.fixture
-def staff(login):
-    """staff(user) -> a signed-in client reading the pages in English."""
-
-    def _staff(user: Any) -> Any:
-        client = login(user)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return _staff
-
-
-def api_for(user, language: str | None = "en") -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE=language) if language else APIClient()
-    client.force_authenticate(get_user_model().objects.get(pk=user.pk))
-    return client
-
-
-def assert_error(response, status: int, code: str, fields: set[str] | None = None) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "fields"}
-    assert body["code"] == code
-    assert body["message"]
-    if fields is not None:
-        assert set(body["fields"]) == fields
-    return body
 
 
 def elsewhere(world, project, at, **values: Any) -> FeedbackItem:

@@ -14,29 +14,12 @@ from django.utils import timezone
 
 from estatedesk.feedback.choices import Category, Channel, EventKind, Kind, Status, TalkKind
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, StaffTalk, TimelineEvent
-from estatedesk.feedback.tests.helpers import add_crew, local, register, walk
+from estatedesk.feedback.tests.helpers import local, register, walk
 from estatedesk.org.models import Building
 from estatedesk.owners.models import Resident, ResidentPhone
 
 TUESDAY = (2026, 11, 24)
 CONFLICT = "Someone else changed this item a moment ago."
-
-
-@pytest.fixture
-def crew(world):
-    return add_crew(world)
-
-
-@pytest.fixture
-def staff(login):
-    """staff(user) -> a signed-in client that reads the pages in English (the catalogue is added later)."""
-
-    def _staff(user: Any) -> Any:
-        client = login(user)
-        client.cookies["django_language"] = "en"
-        return client
-
-    return _staff
 
 
 def body(response) -> str:

@@ -3,8 +3,11 @@ daily refresh of the planner's statistics."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django import forms
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -57,3 +60,10 @@ def test_planner_statistics_are_refreshed_daily():
         assert result == "optimized"
     else:
         assert result.startswith("skipped")
+
+
+def test_a_worker_compiles_every_template_of_ours_before_its_first_request():
+    from estatedesk.config.wsgi import warm_up
+
+    templates = sum(1 for _ in (Path(settings.BASE_DIR)).rglob("templates/**/*.html"))
+    assert warm_up() == templates > 40

@@ -29,7 +29,7 @@ help:
 	@echo "make check       lint, migrations-check, deploy-check, test and test-pg (what CI runs)"
 	@echo "make venv        create .venv with Python 3.12 and install requirements.txt"
 	@echo "make system-deps install chromium, CJK fonts, Pango and gettext (Debian, as root)"
-	@echo "make bench       benchmark at 1,000,000 items beside django-helpdesk, SQLite and PostgreSQL (~1 h)"
+	@echo "make bench       benchmark at 1,000,000 items beside django-helpdesk, SQLite and PostgreSQL (~25 min)"
 	@echo "make bench-quick the same at 10,000 items on SQLite (under 3 minutes); both write bench/RESULTS.md"
 
 venv install: $(STAMP)

@@ -65,6 +65,7 @@ def item_list(
     if filters.search:
         queryset = queryset.filter(search_condition(filters.search))
     if filters.month:
+        # imported here: selectors_stats reads the project pickers of selectors_ui, which imports this module
         from estatedesk.feedback.selectors_stats import month_bounds
 
         start, end = month_bounds(filters.month)

@@ -1,13 +1,34 @@
-"""Bulk loading on a Django connection, shared by our data (generate.py, in our venv) and the peer's
-(peer_helpdesk.py, in its venv): executemany in large transactions on SQLite, COPY on PostgreSQL, with
-the secondary indexes dropped during the load and built again afterwards. Plain Django connection API,
-so it runs under either Django version."""
+"""Bulk loading on a Django connection, with the weighted sampling and texts of the data, shared by
+our data (generate.py, in our venv) and the peer's (peer_helpdesk.py, in its venv): executemany in large
+transactions on SQLite, COPY on PostgreSQL, with the secondary indexes dropped during the load and built
+again afterwards. Plain Django connection API, so it runs under either Django version."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+
+# what owners add after the problem, in both products' generated texts
+DETAILS = [
+    "已经持续好几天了，请尽快处理。",
+    "影响正常生活，希望物业重视。",
+    "之前反映过一次，至今没有结果。",
+    "请安排人员上门查看。",
+    "麻烦处理后电话告知。",
+]
+
+
+def weighted[T](rng: random.Random, pairs: Sequence[tuple[T, float]]) -> Callable[[], T]:
+    """A picker of values in proportion to their weights: [("complaint", 35), ("repair", 40), …]."""
+    values = [value for value, _ in pairs]
+    cumulative: list[float] = []
+    total = 0.0
+    for _, weight in pairs:
+        total += weight
+        cumulative.append(total)
+    return lambda: rng.choices(values, cum_weights=cumulative)[0]
 
 
 class BulkWriter:

@@ -65,13 +65,6 @@ TITLES = {
     "fees": ["物业费账单有误", "停车费标准咨询", "水电费分摊不清"],
     "other": ["快递柜故障", "小区活动建议", "宣传栏信息过期"],
 }
-DETAILS = [
-    "已经持续好几天了，请尽快处理。",
-    "影响正常生活，希望物业重视。",
-    "之前反映过一次，至今没有结果。",
-    "请安排人员上门查看。",
-    "麻烦处理后电话告知。",
-]
 OPEN_PATH = [
     "registered",
     "supervisor_contacted",
@@ -82,20 +75,6 @@ OPEN_PATH = [
     "cs_informed",
     "customer_informed",
 ]
-
-
-def _weighted(rng: random.Random, pairs: list[tuple[str, int]]) -> Callable[[], str]:
-    values = [value for value, _ in pairs]
-    cumulative = []
-    total = 0
-    for _, weight in pairs:
-        total += weight
-        cumulative.append(total)
-
-    def pick() -> str:
-        return rng.choices(values, cum_weights=cumulative)[0]
-
-    return pick
 
 
 def load(*, items: int, seed: int = 2026, log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -324,10 +303,10 @@ def _item_rows(
     sqlite = connection.vendor == "sqlite"
     now = time.time()
     start = now - YEARS * 365 * 86400
-    kind_of = _weighted(rng, KINDS)
-    category_of = {kind: _weighted(rng, pairs) for kind, pairs in CATEGORY_BY_KIND.items()}
-    channel_of = _weighted(rng, CHANNELS)
-    priority_of = _weighted(rng, PRIORITIES)
+    kind_of = bulkload.weighted(rng, KINDS)
+    category_of = {kind: bulkload.weighted(rng, pairs) for kind, pairs in CATEGORY_BY_KIND.items()}
+    channel_of = bulkload.weighted(rng, CHANNELS)
+    priority_of = bulkload.weighted(rng, PRIORITIES)
     project_ids = [pid for pid, _ in org["projects"]]
     codes = dict(org["projects"])
     cumulative = []
@@ -430,7 +409,7 @@ def _item_rows(
             category,
             priority_of(),
             title,
-            f"{title}，{rng.choice(DETAILS)}",
+            f"{title}，{rng.choice(bulkload.DETAILS)}",
             true if rng.random() < 0.001 else false,
             true if rng.random() < 0.005 else false,
             true if kind == "repair" and rng.random() < 0.1 else false,

@@ -27,14 +27,14 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bulkload import BulkWriter, database_bytes
+from bulkload import DETAILS, BulkWriter, database_bytes, weighted
 from httpbench import Client, Response, time_requests
 
 BENCH = Path(__file__).resolve().parent
@@ -77,13 +77,6 @@ TITLES = [
     "车辆乱停放", "垃圾未及时清运", "楼道卫生差", "草坪枯黄", "前台电话无人接听", "物业费账单有误",
     "停车费标准咨询", "快递柜故障", "保安态度恶劣", "报修进度无人告知", "高空抛物", "宠物未拴绳",
 ]  # fmt: skip
-DETAILS = [
-    "已经持续好几天了，请尽快处理。",
-    "影响正常生活，希望物业重视。",
-    "之前反映过一次，至今没有结果。",
-    "请安排人员上门查看。",
-    "麻烦处理后电话告知。",
-]
 COMMENTS = [
     "已联系业主，安排师傅上门。",
     "维修中，材料已申请。",
@@ -333,16 +326,6 @@ def scenarios(*, info: dict[str, Any]) -> dict[str, Callable[[Client], Response]
 # --- the data load (runs inside the peer venv) --------------------------------------------------------------
 
 
-def _weighted(rng: random.Random, pairs: Sequence[tuple[int, float]]) -> Callable[[], int]:
-    values = [value for value, _ in pairs]
-    cumulative: list[float] = []
-    total = 0.0
-    for _, weight in pairs:
-        total += weight
-        cumulative.append(total)
-    return lambda: rng.choices(values, cum_weights=cumulative)[0]
-
-
 def _rows(
     *, items: int, rng: random.Random, queue_ids: list[int], user_id: int, sqlite: bool
 ) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
@@ -350,8 +333,8 @@ def _rows(
     now = time.time()
     start = now - YEARS * 365 * 86400
     recent = now - 30 * 86400
-    status_old, status_recent = _weighted(rng, STATUS_OLD), _weighted(rng, STATUS_RECENT)
-    priority_of = _weighted(rng, PRIORITIES)
+    status_old, status_recent = weighted(rng, STATUS_OLD), weighted(rng, STATUS_RECENT)
+    priority_of = weighted(rng, PRIORITIES)
     queue_weights = [rng.uniform(0.4, 1.6) for _ in queue_ids]  # as bench/generate.py weighs projects
     cumulative: list[float] = []
     running = 0.0

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.tasks import task
 from django.utils import timezone
 
-from estatedesk.common.scheduling import periodic
+from estatedesk.common.scheduling import Daily, periodic
 
 KEEP_FINISHED_TASKS = timedelta(days=14)
 KEEP_SCHEDULED_RUNS = timedelta(days=90)
 
 
-@periodic(name="common.prune_finished_tasks", every=timedelta(days=1), offset=timedelta(hours=19))
+@periodic(name="common.prune_finished_tasks", at=Daily(time(3, 0)))
 @task(queue_name="periodic")
 def prune_finished_tasks() -> int:
     """Delete finished task results and scheduler claims older than the retention period (03:00 daily)."""
@@ -27,9 +27,7 @@ def prune_finished_tasks() -> int:
     return deleted
 
 
-@periodic(
-    name="common.refresh_planner_statistics", every=timedelta(days=1), offset=timedelta(hours=19, minutes=30)
-)
+@periodic(name="common.refresh_planner_statistics", at=Daily(time(3, 30)))
 @task(queue_name="periodic")
 def refresh_planner_statistics() -> str:
     """Keep the query planner's statistics current (03:30 daily). SQLite has no autovacuum: without fresh

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import time
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -11,9 +11,10 @@ from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from estatedesk.common.scheduling import periodic
+from estatedesk.common.scheduling import Daily, periodic
+from estatedesk.owners.auth import is_staff_account
+from estatedesk.owners.login_codes import CODE_VALID_FOR, login_code_draw, login_code_prune
 from estatedesk.owners.models import LoginCode
-from estatedesk.owners.portal_login import CODE_VALID_FOR, login_code_draw, login_code_prune
 
 logger = logging.getLogger(__name__)
 
@@ -22,13 +23,17 @@ logger = logging.getLogger(__name__)
 def login_code_send(*, login_code_id: int, email: str) -> bool:
     """Draw and email a sign-in code (printed to the console by the default mail backend). A code that was
     used, replaced or has expired by the time the worker gets to it is not sent; a retried task sends
-    nothing more. Returns whether it was sent."""
+    nothing more; nor is a code for an account that holds staff rights by then (issue 16). Returns
+    whether it was sent."""
     login_code = (
         LoginCode.objects.filter(pk=login_code_id, used_at__isnull=True, expires_at__gt=timezone.now())
         .select_related("user__resident")
         .first()
     )
     if login_code is None:
+        return False
+    if is_staff_account(login_code.user):
+        logger.warning("sign-in code not sent: account %s holds staff rights", login_code.user_id)
         return False
     code = login_code_draw(login_code_id=login_code_id)
     if code is None:
@@ -50,16 +55,14 @@ def login_code_send(*, login_code_id: int, email: str) -> bool:
     return True
 
 
-@periodic(name="owners.prune_login_codes", every=timedelta(days=1), offset=timedelta(hours=19, minutes=10))
+@periodic(name="owners.prune_login_codes", at=Daily(time(3, 10)))
 @task(queue_name="periodic")
 def prune_login_codes() -> int:
     """Delete old sign-in codes (daily, 03:10 in Asia/Shanghai)."""
     return login_code_prune()
 
 
-@periodic(
-    name="owners.completeness_snapshot", every=timedelta(days=1), offset=timedelta(hours=17, minutes=30)
-)
+@periodic(name="owners.completeness_snapshot", at=Daily(time(1, 30)))
 @task(queue_name="periodic")
 def completeness_snapshot() -> int:
     """Record each project's owner-archive completeness (daily, 01:30 in Asia/Shanghai) for the trend."""

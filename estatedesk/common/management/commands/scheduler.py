@@ -22,7 +22,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, once: bool, interval: float, **options: Any) -> None:
         jobs = periodic_jobs()
-        self.stdout.write(f"scheduler: {len(jobs)} periodic jobs: {', '.join(sorted(jobs))}")
+        self.stdout.write(f"scheduler: {len(jobs)} periodic jobs (calendar rules in {settings.TIME_ZONE}):")
+        for name in sorted(jobs):
+            self.stdout.write(f"  {name}: {jobs[name].rule}")
         running = True
 
         def stop(signum: int, frame: Any) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import time
 
-from django.apps import apps
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -258,13 +257,13 @@ class Unit(TimeStampedModel):
     @classmethod
     def scope_filter(cls, scope: Scope) -> Q:
         staff = scope.project_q("project_id") if scope.is_staff_member else NO_ROWS
-        if scope.is_owner:
-            # The owners app links residents to units; an owner sees only the units they live in.
-            occupancy = apps.get_model("owners", "Occupancy")
+        if scope.is_owner and scope.user_id is not None:
+            # An owner sees only the units they live in. The owners app's occupancies point at units, so
+            # org asks through that reverse relation (as compute_scope does) and names no owners model.
             staff |= Q(
-                id__in=occupancy.objects.filter(
-                    resident__user_id=scope.user_id, ended_on__isnull=True
-                ).values("unit_id")
+                id__in=cls.objects.filter(
+                    occupancies__resident__user_id=scope.user_id, occupancies__ended_on__isnull=True
+                ).values("id")
             )
         return staff
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
+from estatedesk.common.navigation import nav_items_for
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
 from estatedesk.org import selectors, services
 from estatedesk.org.choices import Role
@@ -33,8 +34,11 @@ def _staff_only(request: HttpRequest) -> None:
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.is_staff_member:
-        if scope.is_owner:
-            return redirect("owners:portal")
+        # An owner's home is the first page their menu offers: the owners app registers the portal there
+        # (org, below owners in the layer order, does not name its pages).
+        menu = nav_items_for(request.user)
+        if scope.is_owner and menu:
+            return redirect(menu[0].url_name)
         return render(request, "org/no_access.html", status=403)
     projects = list(selectors.project_list(user=request.user)[:200])
     return render(

@@ -17,8 +17,8 @@ PYTEST_ARGS ?=
 DEPLOY_ENV = DEBUG=0 ALLOWED_HOSTS=estatedesk.example.com EMAIL_HOST=smtp.example.com \
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')"
 
-.PHONY: help venv install system-deps migrate messages messages-check demo test test-pg smoke lint migrations-check \
-	deploy-check check bench bench-quick
+.PHONY: help venv install system-deps migrate messages messages-check demo test test-pg smoke lint typecheck \
+	migrations-check deploy-check check bench bench-quick
 
 help:
 	@echo "make demo        install, migrate, load demo data and serve at http://$(HOST):$(PORT)/"
@@ -26,7 +26,8 @@ help:
 	@echo "make test-pg     the same suite on PostgreSQL ($(PG_URL))"
 	@echo "make smoke       start the real server processes and log in over HTTP"
 	@echo "make lint        ruff check and ruff format --check"
-	@echo "make check       lint, migrations-check, deploy-check, test and test-pg (what CI runs)"
+	@echo "make typecheck   mypy over the estatedesk package (django-stubs)"
+	@echo "make check       lint, typecheck, migrations-check, deploy-check, test and test-pg (what CI runs)"
 	@echo "make venv        create .venv with Python 3.12 and install requirements.txt"
 	@echo "make system-deps install chromium, CJK fonts, Pango and gettext (Debian, as root)"
 	@echo "make bench       benchmark at 1,000,000 items beside django-helpdesk, SQLite and PostgreSQL (~25 min)"
@@ -83,6 +84,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+typecheck: $(STAMP)
+	$(BIN)/mypy estatedesk
+
 # Every translatable string has its Chinese translation: extract the strings again and list any that are new
 # or untranslated (the catalogue is left as it was).
 PO := estatedesk/locale/zh_Hans/LC_MESSAGES/django.po
@@ -100,7 +104,7 @@ migrations-check: $(STAMP)
 deploy-check: $(STAMP)
 	$(DEPLOY_ENV) $(ESTATEDESK) check --deploy --fail-level WARNING
 
-check: lint messages-check migrations-check deploy-check test test-pg
+check: lint typecheck messages-check migrations-check deploy-check test test-pg
 
 # Benchmarks (bench/README.md): a fresh database per product and size, served by gunicorn as in production.
 # The peer (django-helpdesk) is installed into build/bench/helpdesk-venv on first use. PostgreSQL is the

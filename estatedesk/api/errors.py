@@ -66,10 +66,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = error_body("invalid", _("Some fields are not valid."), fields)
     elif isinstance(exc, exceptions.APIException):
         message = exc.detail if not isinstance(exc.detail, (list, dict)) else _("The request failed.")
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            message = _("Too many requests; try again in %(seconds)d seconds.") % {
-                "seconds": int(exc.wait) + 1
-            }
+        wait = getattr(exc, "wait", None)  # set by Throttled (the stubs do not declare it)
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            message = _("Too many requests; try again in %(seconds)d seconds.") % {"seconds": int(wait) + 1}
         response.data = error_body(code, message)
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Token realm="api"'

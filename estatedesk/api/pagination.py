@@ -20,7 +20,8 @@ class CappedPagination(StandardPagination):
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
-        response.data["count_capped"] = self.page.paginator.is_capped
+        paginator = self.page.paginator if self.page is not None else None
+        response.data["count_capped"] = isinstance(paginator, CappedPaginator) and paginator.is_capped
         return response
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from django import forms
 from estatedesk.common.errors import DomainError
 
 
-def add_domain_error(form: forms.Form, error: DomainError) -> None:
+def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
     """Show a service's DomainError on the form: field messages next to their fields, the rest on top."""
     for field, problems in error.fields.items():
         for problem in problems:

@@ -25,7 +25,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _probe(self) -> int:
-        return self.object_list[: self.cap + 1].count()  # SELECT COUNT(*) FROM (… LIMIT cap + 1)
+        rows: Any = self.object_list  # a QuerySet: counted by the database
+        return rows[: self.cap + 1].count()  # SELECT COUNT(*) FROM (… LIMIT cap + 1)
 
     @property
     def is_capped(self) -> bool:

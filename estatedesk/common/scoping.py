@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -110,10 +111,15 @@ class ScopedQuerySet(models.QuerySet[M]):
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
 
 
-def get_for_user_or_404[T: models.Model](queryset: ScopedQuerySet[T], *, user: Any, **lookup: Any) -> T:
+def get_for_user_or_404[T: models.Model](
+    queryset: models.QuerySet[T, T] | models.Manager[T], *, user: Any, **lookup: Any
+) -> T:
     """Turn an id into an object the user may see, or 404: a missing and an out-of-scope object look the
-    same from outside, so ids leak nothing."""
+    same from outside, so ids leak nothing. `queryset`: a scoped model's manager or a queryset of it."""
+    rows = queryset.all()
+    if not isinstance(rows, ScopedQuerySet):
+        raise TypeError(f"{rows.model.__name__} rows are not scoped: give the model a ScopedManager")
     try:
-        return queryset.visible_to(user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        return rows.visible_to(user).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc

@@ -17,6 +17,7 @@ def _page(request: HttpRequest, status: int, title: str, message: str) -> HttpRe
     if _is_api(request):
         codes = {400: "invalid", 403: "permission_denied", 404: "not_found", 500: "server_error"}
         return JsonResponse({"code": codes[status], "message": message, "fields": {}}, status=status)
+    body: str
     try:
         body = loader.render_to_string(
             "error.html", {"status": status, "title": title, "message": message}, request

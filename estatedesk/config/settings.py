@@ -119,7 +119,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "estatedesk.sqlite3",
+            "NAME": str(DATA_DIR / "estatedesk.sqlite3"),
             # a worker keeps its connection: opening the file and reading the schema on every request
             # cost more than most pages' queries (bench/RESULTS.md)
             "CONN_MAX_AGE": 600,

@@ -421,8 +421,7 @@ def _accounts(company: Company, projects: dict[str, Project]) -> None:
                 user.is_superuser = True
             user.save()
         if account.role == "owner":
-            project = projects[account.node]
-            unit = Unit.objects.get(project=project, label="1-1-101")
+            unit = Unit.objects.get(project=projects[account.node], label="1-1-101")
             resident, created = Resident.objects.get_or_create(
                 user=user,
                 defaults={"name": account.display_name, "name_initials": name_initials(account.display_name)},

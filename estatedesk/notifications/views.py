@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from estatedesk.notifications import selectors
 from estatedesk.notifications.models import Notification
 
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = list(Notification.objects.filter(user=request.user)[:100])
+    notifications = list(selectors.notification_list(user=request.user)[:100])
     return render(request, "notifications/list.html", {"notifications": notifications})
 
 
@@ -22,7 +23,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one as read and go to what it is about (only the user's own; others 404 alike)."""
-    notification = Notification.objects.filter(user=request.user, pk=pk).first()
+    notification = selectors.notification_list(user=request.user).filter(pk=pk).first()
     if notification is None:
         return redirect("notifications:list")
     if notification.read_at is None:
@@ -34,7 +35,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    selectors.notification_list(user=request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
     return redirect("notifications:list")
 
 
@@ -43,4 +44,5 @@ def unread_count(request: HttpRequest) -> dict[str, int]:
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    return {"unread_notifications": Notification.objects.filter(user=user, read_at__isnull=True).count()}
+    unread = selectors.notification_list(user=user).filter(read_at__isnull=True)
+    return {"unread_notifications": unread.count()}

@@ -161,7 +161,7 @@ def holiday_add(request: HttpRequest) -> HttpResponse:
     else:
         for problems in form.errors.values():
             for problem in problems:
-                messages.error(request, problem)
+                messages.error(request, str(problem))
     return redirect(f"{_calendar_url()}?year={year}")
 
 

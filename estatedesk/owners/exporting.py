@@ -19,8 +19,8 @@ from estatedesk.owners.models import Occupancy, ResidentPhone
 from estatedesk.owners.spreadsheet import COLUMNS
 
 STATUS_ZH = {"vacant": "空置", "occupied": "已入住", "decorating": "装修中"}
-RELATION_ZH = {Relation.OWNER: "业主", Relation.TENANT: "租户", Relation.MEMBER: "家庭成员"}
-ID_TYPE_ZH = {
+RELATION_ZH: dict[str, str] = {Relation.OWNER: "业主", Relation.TENANT: "租户", Relation.MEMBER: "家庭成员"}
+ID_TYPE_ZH: dict[str, str] = {
     IdType.ID_CARD: "身份证",
     IdType.PASSPORT: "护照",
     IdType.HK_MACAU_PERMIT: "港澳通行证",
@@ -28,7 +28,11 @@ ID_TYPE_ZH = {
     IdType.OTHER: "其他",
 }
 LANGUAGE_ZH = {"zh-hans": "中文", "en": "English"}
-CONTACT_ZH = {ContactPreference.PHONE: "电话", ContactPreference.SMS: "短信", ContactPreference.EMAIL: "邮件"}
+CONTACT_ZH: dict[str, str] = {
+    ContactPreference.PHONE: "电话",
+    ContactPreference.SMS: "短信",
+    ContactPreference.EMAIL: "邮件",
+}
 
 
 def _rows(*, project: Project, full_phones: bool) -> Iterator[list[Any]]:

@@ -41,6 +41,19 @@ def _current_occupancies() -> Prefetch:
     )
 
 
+def resident_current_occupancies(resident: Resident) -> list[Occupancy]:
+    """The units a resident occupies now, with their projects: as the selectors here prefetch them
+    (`current_occupancies`), or read again for a resident loaded without them."""
+    prefetched: list[Occupancy] | None = getattr(resident, "current_occupancies", None)
+    if prefetched is not None:
+        return prefetched
+    return list(
+        resident.occupancies.filter(ended_on__isnull=True)
+        .select_related("unit__project")
+        .order_by("unit__label")
+    )
+
+
 def _phones() -> Prefetch:
     return Prefetch("phones", queryset=ResidentPhone.objects.order_by("position", "id"), to_attr="phone_list")
 

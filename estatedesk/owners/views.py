@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
 
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
@@ -27,6 +28,12 @@ from estatedesk.owners.models import ContactChangeRequest
 from estatedesk.owners.privacy import full_phone_policy, id_number_for_display, phones_for_display
 
 PAGE_SIZE = 50
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request through django-htmx's middleware, which sets `htmx` (for the type checker)."""
+
+    htmx: HtmxDetails
 
 
 def _require_archive(request: HttpRequest) -> None:
@@ -60,7 +67,7 @@ def archive_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def project_archive(request: HttpRequest, code: str) -> HttpResponse:
+def project_archive(request: HtmxHttpRequest, code: str) -> HttpResponse:
     _require_archive(request)
     project = project_get_for_user(user=request.user, code=code)
     search = request.GET.get("q", "").strip()[:50]
@@ -89,7 +96,7 @@ def project_archive(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def lookup(request: HttpRequest) -> HttpResponse:
+def lookup(request: HtmxHttpRequest) -> HttpResponse:
     """The hotline's caller lookup: ?q= (or ?phone= from a phone system) over every project in scope."""
     _require_archive(request)
     query = (request.GET.get("phone") or request.GET.get("q") or "").strip()[:50]
@@ -103,7 +110,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_archive(request)
     resident = selectors.resident_get_for_user(user=request.user, pk=pk)
-    projects = [o.unit.project for o in resident.current_occupancies]
+    projects = [o.unit.project for o in selectors.resident_current_occupancies(resident)]
     return render(
         request,
         "owners/resident_detail.html",
@@ -125,7 +132,8 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_archive(request)
     resident = selectors.resident_get_for_user(user=request.user, pk=pk)
     if not any(
-        can(request.user, "owners.edit", project=o.unit.project) for o in resident.current_occupancies
+        can(request.user, "owners.edit", project=o.unit.project)
+        for o in selectors.resident_current_occupancies(resident)
     ):
         raise PermissionDenied
     full = full_phone_policy(request.user)(resident)

@@ -175,139 +175,184 @@ class _Archive:
 
 def _plan(*, project: Project, sheet: Sheet, progress: Progress | None = None) -> _Plan:
     """Check every row against the archive and work out the changes; nothing is written."""
-    plan = _Plan(problems=list(sheet.problems))
     if not sheet.rows:
-        return plan  # a problem of the whole file: no rows to check
-    archive = _Archive(project)
-    headers = sheet.headers
-    seen_phone: dict[tuple[str, str], int] = {}
-    seen_name: dict[tuple[str, str], int] = {}
-    seen_person: dict[tuple[str, int], int] = {}
-    unit_values: dict[tuple[str, str], tuple[Any, int]] = {}
+        return _Plan(problems=list(sheet.problems))  # a problem of the whole file: no rows to check
+    planner = _Planner(project=project, sheet=sheet)
     total = len(sheet.rows)
-
     for index, row in enumerate(sheet.rows, start=1):
         if progress is not None and index % PROGRESS_EVERY == 0:
             progress("checking", index, total)
+        planner.check(row)
+    if progress is not None:
+        progress("checking", total, total)
+    plan = planner.plan
+    plan.problems.sort(key=lambda problem: problem.row)
+    return plan
+
+
+class _Planner:
+    """Checks a sheet's rows one after the other, against the archive and against the rows before."""
+
+    def __init__(self, *, project: Project, sheet: Sheet) -> None:
+        self.project = project
+        self.headers = sheet.headers
+        self.plan = _Plan(problems=list(sheet.problems))
+        self.archive = _Archive(project)
+        self.seen_phone: dict[tuple[str, str], int] = {}  # (unit label, mobile) → its first row
+        self.seen_name: dict[tuple[str, str], int] = {}  # (unit label, name) → its first row
+        self.seen_person: dict[tuple[str, int], int] = {}  # (unit label, id(person)) → their first row
+        self.unit_values: dict[tuple[str, str], tuple[Any, int]] = {}  # (unit label, key) → (value, row)
+
+    def problem(self, row: Row, key: str, message: str) -> None:
+        self.plan.problems.append(Problem(row.number, self.headers.get(key, key), message))
+
+    def check(self, row: Row) -> None:
+        """One row: its unit, its person and their occupancy go into the plan, or it has a problem."""
         values = row.values
-
-        def problem(key: str, message: str, row: Row = row) -> None:
-            plan.problems.append(Problem(row.number, headers.get(key, key), message))
-
         if not (values["building"] and values["number"] and values["name"]):
-            continue  # the missing required cell is already reported
-        building = archive.building(values["building"])
+            return  # the missing required cell is already reported
+        building = self._building(row)
         if building is None:
-            if values["building"] in archive.areas or values["building"].upper() in archive.areas:
-                message = _("“%(code)s” is a common area, not a building.")
-            else:
-                message = _("Unknown building “%(code)s” in this project.")
-            problem("building", message % {"code": values["building"]})
-            continue
+            return
         values["building"] = building.code
         label = row.unit_label
         if len(label) > 50:
-            problem("number", _("The unit label %(label)s is longer than 50 characters.") % {"label": label})
-            continue
-
-        # the same person twice in the file. A mobile number is one person's; a landline is often the
-        # household's, so only mobiles identify a person.
-        name = values["name"]
-        mobiles = [number for number in values["phones"] if is_mobile(number)]
-        earlier = next((seen_phone[(label, p)] for p in mobiles if (label, p) in seen_phone), None)
-        if earlier is not None:
-            problem(
-                "phones", _("Same person as row %(row)d (same unit and mobile number).") % {"row": earlier}
+            self.problem(
+                row, "number", _("The unit label %(label)s is longer than 50 characters.") % {"label": label}
             )
-        elif (label, name) in seen_name:
-            earlier = seen_name[(label, name)]
-            problem("name", _("Same person as row %(row)d (same unit and name).") % {"row": earlier})
-        for number in mobiles:
-            seen_phone.setdefault((label, number), row.number)
-        seen_name.setdefault((label, name), row.number)
-        if earlier is not None:
-            continue
+            return
+        mobiles = [number for number in values["phones"] if is_mobile(number)]
+        if self._repeats_an_earlier_row(row, label, mobiles):
+            return
+        unit, unit_changed = self._unit(row, label, building)
+        match = self._person(row, label, mobiles)
+        if match is None:
+            return
+        person, created = match
+        person_changed = self._update_person_and_occupancy(row, label, unit, person)
+        self._count(person, created=created, changed=unit_changed or person_changed)
 
-        row_changed = False
-        unit = archive.units.get(label)
+    def _building(self, row: Row) -> Building | None:
+        code = row.values["building"]
+        building = self.archive.building(code)
+        if building is None:
+            if code in self.archive.areas or code.upper() in self.archive.areas:
+                message = _("“%(code)s” is a common area, not a building.")
+            else:
+                message = _("Unknown building “%(code)s” in this project.")
+            self.problem(row, "building", message % {"code": code})
+        return building
+
+    def _repeats_an_earlier_row(self, row: Row, label: str, mobiles: list[str]) -> bool:
+        """The same person twice in the file. A mobile number is one person's; a landline is often the
+        household's, so only mobiles identify a person."""
+        name = row.values["name"]
+        earlier = next((self.seen_phone[(label, p)] for p in mobiles if (label, p) in self.seen_phone), None)
+        if earlier is not None:
+            self.problem(
+                row,
+                "phones",
+                _("Same person as row %(row)d (same unit and mobile number).") % {"row": earlier},
+            )
+        elif (label, name) in self.seen_name:
+            earlier = self.seen_name[(label, name)]
+            self.problem(
+                row, "name", _("Same person as row %(row)d (same unit and name).") % {"row": earlier}
+            )
+        for number in mobiles:
+            self.seen_phone.setdefault((label, number), row.number)
+        self.seen_name.setdefault((label, name), row.number)
+        return earlier is not None
+
+    def _unit(self, row: Row, label: str, building: Building) -> tuple[Unit, bool]:
+        """The row's unit (new when not on file) with the row's values, and whether that changed it."""
+        unit = self.archive.units.get(label)
+        created = unit is None
         if unit is None:
+            values = row.values
             unit = Unit(
-                project=project,
+                project=self.project,
                 building=building,
                 entrance=values.get("entrance") or "",
                 number=values["number"],
                 floor=unit_floor(values["number"]),
                 label=label,
             )
-            archive.units[label] = unit
-            plan.new_units.append(unit)
-            plan.counts["units_created"] += 1
-            row_changed = True
+            self.archive.units[label] = unit
+            self.plan.new_units.append(unit)
+            self.plan.counts["units_created"] += 1
+        changed = self._set_unit_values(row, label, unit)
+        return unit, created or changed
+
+    def _set_unit_values(self, row: Row, label: str, unit: Unit) -> bool:
+        """The row's unit values, which must agree with any earlier row for the same unit."""
+        changed = False
         for key, attribute in UNIT_VALUES.items():
-            if values.get(key) in (None, ""):
+            if row.values.get(key) in (None, ""):
                 continue
-            value = values[key]
-            first = unit_values.setdefault((label, key), (value, row.number))
+            value = row.values[key]
+            first = self.unit_values.setdefault((label, key), (value, row.number))
             if first[0] != value:
-                problem(key, _("Differs from row %(row)d for the same unit.") % {"row": first[1]})
+                self.problem(row, key, _("Differs from row %(row)d for the same unit.") % {"row": first[1]})
                 continue
             if _differs(getattr(unit, attribute), value):
                 setattr(unit, attribute, value)
                 if unit.pk is not None:
-                    plan.changed_units[unit.pk] = unit
-                row_changed = True
+                    self.plan.changed_units[unit.pk] = unit
+                changed = True
+        return changed
 
-        # the person: by unit and mobile number, then by unit and name
-        people = archive.unit_people[label]
-        by_phone: list[tuple[_Person, str]] = []
-        for number in mobiles:
-            for person in people:
-                if number in person.phones and all(person is not found for found, _n in by_phone):
-                    by_phone.append((person, number))
+    def _person(self, row: Row, label: str, mobiles: list[str]) -> tuple[_Person, bool] | None:
+        """The row's person and whether they are new: by unit and mobile number, then by unit and name,
+        then the project's resident with this name and phone; None when the row has a problem."""
+        name = row.values["name"]
+        people = self.archive.unit_people[label]
+        by_phone = _people_by_phone(people, mobiles)
         by_name = next((person for person in people if person.resident.name == name), None)
-        if len(by_phone) > 1:
-            other, number = by_phone[1]
-            problem(
+        clash = _phone_clash(by_phone, by_name)
+        if clash is not None:
+            other, number = clash
+            self.problem(
+                row,
                 "phones",
                 _("Phone %(phone)s is on file for %(name)s, another person in this unit.")
                 % {"phone": number, "name": other.resident.name},
             )
-            continue
-        if by_phone and by_name is not None and by_name is not by_phone[0][0]:
-            other, number = by_phone[0]
-            problem(
-                "phones",
-                _("Phone %(phone)s is on file for %(name)s, another person in this unit.")
-                % {"phone": number, "name": other.resident.name},
-            )
-            continue
+            return None
         found = by_phone[0][0] if by_phone else by_name
+        if found is not None and (label, id(found)) in self.seen_person:
+            self.problem(
+                row, "name", _("Same person as row %(row)d.") % {"row": self.seen_person[(label, id(found))]}
+            )
+            return None
         created = False
-        if found is not None and (label, id(found)) in seen_person:
-            problem("name", _("Same person as row %(row)d.") % {"row": seen_person[(label, id(found))]})
-            continue
         if found is None:
             # not in this unit: the project's resident with this name and phone, or a new person
             found = next(
                 (
-                    archive.by_name_phone[(name, number)]
-                    for number in values["phones"]
-                    if (name, number) in archive.by_name_phone
+                    self.archive.by_name_phone[(name, number)]
+                    for number in row.values["phones"]
+                    if (name, number) in self.archive.by_name_phone
                 ),
                 None,
             )
             if found is None:
-                found = _new_person(values)
-                plan.new_persons.append(found)
+                found = _new_person(row.values)
+                self.plan.new_persons.append(found)
                 created = True
-            archive.unit_people[label].append(found)
-        person = found
-        seen_person[(label, id(person))] = row.number
+            people.append(found)
+        self.seen_person[(label, id(found))] = row.number
+        return found, created
 
+    def _update_person_and_occupancy(self, row: Row, label: str, unit: Unit, person: _Person) -> bool:
         if not person.is_new and person.before is None:
             person.before = _history(person)
-        if _update_person(person, values, archive):
-            row_changed = True
+        changed = _update_person(person, row.values, self.archive)
+        return self._occupancy(row, label, unit, person) or changed
+
+    def _occupancy(self, row: Row, label: str, unit: Unit, person: _Person) -> bool:
+        """The person's occupancy of the unit: new, or with the row's relation and move-in date."""
+        values = row.values
         occupancy = person.occupancies.get(label)
         if occupancy is None:
             occupancy = Occupancy(
@@ -317,29 +362,46 @@ def _plan(*, project: Project, sheet: Sheet, progress: Progress | None = None) -
                 started_on=values.get("moved_in_on"),
             )
             person.occupancies[label] = occupancy
-            plan.new_occupancies.append(occupancy)
-            row_changed = True
-        else:
-            for key, attribute in OCCUPANCY_VALUES.items():
-                if values.get(key) and _differs(getattr(occupancy, attribute), values[key]):
-                    setattr(occupancy, attribute, values[key])
-                    if occupancy.pk is not None:
-                        plan.changed_occupancies[occupancy.pk] = occupancy
-                    row_changed = True
-        if not person.is_new and person.resident.pk is not None and row_changed:
-            plan.touched_persons[person.resident.pk] = person
+            self.plan.new_occupancies.append(occupancy)
+            return True
+        changed = False
+        for key, attribute in OCCUPANCY_VALUES.items():
+            if values.get(key) and _differs(getattr(occupancy, attribute), values[key]):
+                setattr(occupancy, attribute, values[key])
+                if occupancy.pk is not None:
+                    self.plan.changed_occupancies[occupancy.pk] = occupancy
+                changed = True
+        return changed
 
+    def _count(self, person: _Person, *, created: bool, changed: bool) -> None:
+        if not person.is_new and person.resident.pk is not None and changed:
+            self.plan.touched_persons[person.resident.pk] = person
         if created:
-            plan.counts["created"] += 1
-        elif row_changed:
-            plan.counts["updated"] += 1
+            self.plan.counts["created"] += 1
+        elif changed:
+            self.plan.counts["updated"] += 1
         else:
-            plan.counts["unchanged"] += 1
+            self.plan.counts["unchanged"] += 1
 
-    if progress is not None:
-        progress("checking", total, total)
-    plan.problems.sort(key=lambda problem: problem.row)
-    return plan
+
+def _people_by_phone(people: list[_Person], mobiles: list[str]) -> list[tuple[_Person, str]]:
+    """The unit's people with one of the row's mobile numbers, each once, with the number found."""
+    found: list[tuple[_Person, str]] = []
+    for number in mobiles:
+        for person in people:
+            if number in person.phones and all(person is not known for known, _n in found):
+                found.append((person, number))
+    return found
+
+
+def _phone_clash(by_phone: list[tuple[_Person, str]], by_name: _Person | None) -> tuple[_Person, str] | None:
+    """A mobile number of the row that is on file for another person of the unit: a second person found
+    by phone, or a person found by phone who is not the one of the row's name."""
+    if len(by_phone) > 1:
+        return by_phone[1]
+    if by_phone and by_name is not None and by_name is not by_phone[0][0]:
+        return by_phone[0]
+    return None
 
 
 def _differs(current: Any, new: Any) -> bool:

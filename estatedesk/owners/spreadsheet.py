@@ -245,6 +245,17 @@ def _choice(mapping: dict[str, str], value: str, allowed: str) -> str:
     return found
 
 
+_Report = Callable[[str, str], None]  # (column key, message): one problem of the row
+_CHOICE_COLUMNS = [  # key, the values written (Chinese or English) → stored, the values to tell people
+    ("unit_status", UNIT_STATUS, "空置 / 已入住 / 装修中"),
+    ("relation", RELATION, "业主 / 租户 / 家庭成员"),
+    ("id_type", ID_TYPE, "身份证 / 护照 / 港澳通行证 / 台胞证 / 其他"),
+    ("language", LANGUAGE, "中文 / English"),
+    ("contact_preference", CONTACT, "电话 / 短信 / 邮件"),
+]
+_TEXT_KEYS = ("building", "entrance", "number", "name", "email", "notes", "id_number")
+
+
 def parse_row(number: int, raw: dict[str, Any], headers: dict[str, str]) -> tuple[Row, list[Problem]]:
     """Validate one row's values on their own (no database); returns the cleaned row and its problems."""
     row = Row(number=number)
@@ -254,66 +265,94 @@ def parse_row(number: int, raw: dict[str, Any], headers: dict[str, str]) -> tupl
         problems.append(Problem(number, headers.get(key, key), message))
 
     text = {key: cell_text(raw.get(key)) for key in headers}
+    _check_required_and_lengths(text, problem)
+    for key in _TEXT_KEYS:
+        row.values[key] = text.get(key, "")
+    if MASK in row.values["id_number"]:
+        row.values["id_number"] = ""  # masked by an export: keep the number on file
+    row.values["phones"] = _phones(text.get("phones", ""), problem)
+    if row.values["email"]:
+        _check_email(row.values["email"], problem)
+    if text.get("floor_area"):
+        area = _floor_area(text["floor_area"], problem)
+        if area is not None:
+            row.values["floor_area"] = area
+    row.values.update(_choices(text, problem))
+    row.values.update(_dates(raw, problem))
+    if row.values["id_number"]:
+        _check_id_number(row.values, problem)
+    return row, problems
+
+
+def _check_required_and_lengths(text: dict[str, str], problem: _Report) -> None:
     for column in COLUMNS:
         if column.required and not text.get(column.key):
             problem(column.key, _("Required; this cell is empty."))
     for key, limit in MAX_LENGTH.items():
         if len(text.get(key, "")) > limit:
             problem(key, _("Longer than %(count)d characters.") % {"count": limit})
-    row.values["building"] = text.get("building", "")
-    row.values["entrance"] = text.get("entrance", "")
-    row.values["number"] = text.get("number", "")
-    row.values["name"] = text.get("name", "")
-    for key in ("email", "notes", "id_number"):
-        row.values[key] = text.get(key, "")
-    if MASK in row.values["id_number"]:
-        row.values["id_number"] = ""  # masked by an export: keep the number on file
-    # Masked numbers ("138****1234", from an export) mean "the numbers on file"; they are left out.
-    parts = [part for part in PHONE_SEPARATORS.split(text.get("phones", "")) if MASK not in part]
+
+
+def _phones(text: str, problem: _Report) -> list[str]:
+    """The valid numbers of the cell. Masked numbers ("138****1234", from an export) mean "the numbers on
+    file"; they are left out."""
+    parts = [part for part in PHONE_SEPARATORS.split(text) if MASK not in part]
     phones = split_phones(" / ".join(parts))
     bad = [number for number in phones if not is_valid_phone(number)]
     if bad:
         problem("phones", _("Not a valid phone number: %(numbers)s.") % {"numbers": ", ".join(bad)})
-    row.values["phones"] = [number for number in phones if number not in bad]
-    if row.values["email"]:
-        try:
-            validate_email(row.values["email"])
-        except ValidationError:
-            problem("email", _("Not a valid email address."))
-    if text.get("floor_area"):
-        try:
-            area = Decimal(text["floor_area"])
-            if area <= 0 or area >= Decimal("100000"):
-                raise InvalidOperation
-            row.values["floor_area"] = area.quantize(Decimal("0.01"))
-        except InvalidOperation:
-            problem("floor_area", _("Not a floor area in square metres."))
-    choices = [
-        ("unit_status", UNIT_STATUS, "空置 / 已入住 / 装修中"),
-        ("relation", RELATION, "业主 / 租户 / 家庭成员"),
-        ("id_type", ID_TYPE, "身份证 / 护照 / 港澳通行证 / 台胞证 / 其他"),
-        ("language", LANGUAGE, "中文 / English"),
-        ("contact_preference", CONTACT, "电话 / 短信 / 邮件"),
-    ]
-    for key, mapping, allowed in choices:
+    return [number for number in phones if number not in bad]
+
+
+def _check_email(email: str, problem: _Report) -> None:
+    try:
+        validate_email(email)
+    except ValidationError:
+        problem("email", _("Not a valid email address."))
+
+
+def _floor_area(text: str, problem: _Report) -> Decimal | None:
+    try:
+        area = Decimal(text)
+        if area <= 0 or area >= Decimal("100000"):
+            raise InvalidOperation
+        return area.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        problem("floor_area", _("Not a floor area in square metres."))
+        return None
+
+
+def _choices(text: dict[str, str], problem: _Report) -> dict[str, str]:
+    """The stored values of the choice columns that are filled in and known."""
+    values: dict[str, str] = {}
+    for key, mapping, allowed in _CHOICE_COLUMNS:
         if text.get(key):
             try:
-                row.values[key] = _choice(mapping, text[key], allowed)
+                values[key] = _choice(mapping, text[key], allowed)
             except ValueError as error:
                 problem(key, str(error))
+    return values
+
+
+def _dates(raw: dict[str, Any], problem: _Report) -> dict[str, dt.date | None]:
+    values: dict[str, dt.date | None] = {}
     for key in ("handover_on", "moved_in_on"):
         if raw.get(key) not in (None, ""):
             try:
-                row.values[key] = _date(raw[key])
+                values[key] = _date(raw[key])
             except ValueError as error:
                 problem(key, str(error))
-    if row.values["id_number"]:
-        row.values.setdefault("id_type", "id_card")
-        if row.values["id_type"] == "id_card":
-            row.values["id_number"] = row.values["id_number"].upper()
-            if not is_valid_id_card(row.values["id_number"]):
-                problem("id_number", _("Not a valid ID card number (18 characters, check digit)."))
-    return row, problems
+    return values
+
+
+def _check_id_number(values: dict[str, Any], problem: _Report) -> None:
+    """An ID number without a type is an ID card's; an ID card's number is upper case, with its check
+    digit."""
+    values.setdefault("id_type", "id_card")
+    if values["id_type"] == "id_card":
+        values["id_number"] = values["id_number"].upper()
+        if not is_valid_id_card(values["id_number"]):
+            problem("id_number", _("Not a valid ID card number (18 characters, check digit)."))
 
 
 def read_sheet(source: str | Path | IO[bytes], *, progress: Progress | None = None) -> Sheet:
@@ -340,14 +379,7 @@ def read_sheet(source: str | Path | IO[bytes], *, progress: Progress | None = No
         header_row = next(rows, None)
         if header_row is None:
             return Sheet([], [Problem(0, "", _("The workbook is empty."))], {})
-        headers: dict[str, str] = {}
-        positions: dict[str, int] = {}
-        for index, value in enumerate(header_row):
-            label = cell_text(value).replace("*", "").strip()
-            column = BY_HEADER.get(label.lower())
-            if column and column.key not in positions:
-                positions[column.key] = index
-                headers[column.key] = label
+        headers, positions = _read_headers(header_row)
         missing = [c.zh for c in COLUMNS if c.required and c.key not in positions]
         if missing:
             message = _("Required columns are missing: %(columns)s.") % {"columns": "、".join(missing)}
@@ -377,6 +409,20 @@ def read_sheet(source: str | Path | IO[bytes], *, progress: Progress | None = No
         return Sheet(parsed, problems, headers)
     finally:
         workbook.close()
+
+
+def _read_headers(header_row: tuple[Any, ...]) -> tuple[dict[str, str], dict[str, int]]:
+    """The columns the header row names: key → header as written, and key → position (the first of two
+    columns with the same header counts)."""
+    headers: dict[str, str] = {}
+    positions: dict[str, int] = {}
+    for index, value in enumerate(header_row):
+        label = cell_text(value).replace("*", "").strip()
+        column = BY_HEADER.get(label.lower())
+        if column and column.key not in positions:
+            positions[column.key] = index
+            headers[column.key] = label
+    return headers, positions
 
 
 def _stream_size(stream: IO[bytes]) -> int:

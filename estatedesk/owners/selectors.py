@@ -225,7 +225,13 @@ def completeness_snapshot_take(*, day: date | None = None) -> int:
 
 
 def import_batches(*, user: Any, project: Project, limit: int = 10) -> QuerySet[ImportBatch]:
-    return ImportBatch.objects.visible_to(user).filter(project=project).select_related("created_by")[:limit]
+    """The project's latest imports, newest first."""
+    return (
+        ImportBatch.objects.visible_to(user)
+        .filter(project=project)
+        .select_related("created_by")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def pending_change_requests(*, user: Any) -> QuerySet[ContactChangeRequest]:

@@ -23,7 +23,7 @@ from estatedesk.common.excel import write_workbook
 from estatedesk.common.scoping import get_for_user_or_404
 from estatedesk.org.permissions import can_anywhere, require
 from estatedesk.org.selectors import project_get_for_user
-from estatedesk.owners import importing, spreadsheet
+from estatedesk.owners import importing, selectors, spreadsheet
 from estatedesk.owners.choices import ImportStatus
 from estatedesk.owners.models import ImportBatch
 
@@ -87,12 +87,7 @@ def import_upload(request: HttpRequest, code: str) -> HttpResponse:
             actor=request.user, project=project, path_or_file=upload, filename=upload.name or ""
         )
         return redirect("owners:import_detail", pk=batch.pk)
-    batches = (
-        ImportBatch.objects.visible_to(request.user)
-        .filter(project=project)
-        .select_related("created_by")
-        .order_by("-created_at", "-id")[:RECENT_BATCHES]
-    )
+    batches = selectors.import_batches(user=request.user, project=project, limit=RECENT_BATCHES)
     return render(
         request,
         "owners/import_upload.html",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[3]
+READERS = {"get", "getenv", "env_bool", "env_list"}  # os.environ.get, os.getenv and the settings' helpers
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
@@ -53,3 +55,22 @@ def test_time_zone_and_languages(settings):
     assert settings.USE_TZ is True
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
+
+
+def _environment_variables_read(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+            continue
+        function = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if function in READERS and isinstance(node.args[0].value, str):
+            names.add(node.args[0].value)
+    return names
+
+
+def test_every_environment_variable_of_the_settings_is_documented():
+    read = _environment_variables_read(ROOT / "estatedesk" / "config" / "settings.py")
+    documented = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+
+    assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_HOST"} <= read
+    assert sorted(name for name in read if f"`{name}`" not in documented) == []

@@ -337,7 +337,7 @@ def raw_sql_limit(*, month: str, project_code: str | None, rounds: int) -> dict[
     """Each statistic as one hand-written SQL query over the month's items, timed on the same database."""
     from django.db import connection
 
-    from estatedesk.feedback.selectors_stats import month_bounds
+    from estatedesk.common.months import month_bounds
 
     start, end = month_bounds(date.fromisoformat(month + "-01"))
     now = datetime.now(UTC)
@@ -404,7 +404,7 @@ def sweep_scenario() -> dict[str, Any]:
     from django.db.models import Q
     from django.utils import timezone
 
-    from estatedesk.feedback import services
+    from estatedesk.feedback import escalation
     from estatedesk.feedback.choices import OPEN_STATUSES
     from estatedesk.feedback.models import FeedbackItem
 
@@ -420,10 +420,10 @@ def sweep_scenario() -> dict[str, Any]:
         .count()
     )
     started = time.perf_counter()
-    escalated = services.sla_sweep(now=now)
+    escalated = escalation.sla_sweep(now=now)
     first = time.perf_counter() - started
     started = time.perf_counter()
-    again = services.sla_sweep(now=now)
+    again = escalation.sla_sweep(now=now)
     second = time.perf_counter() - started
     return {
         "items": total,

@@ -25,7 +25,7 @@ urlpatterns = [
     path("", include("estatedesk.owners.urls")),
     path("feedback/", include("estatedesk.feedback.urls")),
     path("notifications/", include("estatedesk.notifications.urls")),
-    path("f/", include("estatedesk.feedback.urls_portal")),
+    path("f/", include("estatedesk.feedback.portal.urls")),
     path("api/", include("estatedesk.api.urls")),
     path("admin/", admin.site.urls),
 ]

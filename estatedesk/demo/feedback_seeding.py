@@ -23,7 +23,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from estatedesk.feedback import services
+from estatedesk.feedback import escalation, services
 from estatedesk.feedback.choices import Category, Channel, EventKind, Kind, Priority, TalkKind
 from estatedesk.feedback.models import FeedbackItem, StaffTalk, TimelineEvent
 from estatedesk.org.models import Building, Project
@@ -400,7 +400,7 @@ def seed_feedback() -> dict[str, int]:
             walked.append(_walk(rng, item, users, now, plan.owner_item))
     _backdate(walked)
     _mailbox(projects[TEAM_PROJECT])
-    escalations = services.sla_sweep(now=now)
+    escalations = escalation.sla_sweep(now=now)
     return {"feedback_items": FeedbackItem.objects.count(), "escalations": escalations}
 
 
@@ -410,7 +410,7 @@ def _mailbox(project: Project) -> None:
     is inactive (no IMAP server runs in the demo); the tests poll a real Dovecot server."""
     from email.message import EmailMessage
 
-    from estatedesk.feedback.mailbox import inbound_message_process
+    from estatedesk.feedback.intake.mailbox import inbound_message_process
     from estatedesk.feedback.models import Mailbox
 
     mailbox, _ = Mailbox.objects.get_or_create(

@@ -23,8 +23,9 @@ from rest_framework.views import APIView
 
 from estatedesk.api.errors import ErrorOutput
 from estatedesk.api.pagination import CappedPagination
+from estatedesk.common import months
 from estatedesk.common.scoping import scope_for
-from estatedesk.feedback import selectors, selectors_stats, services
+from estatedesk.feedback import events, selectors, services
 from estatedesk.feedback.choices import (
     Category,
     Channel,
@@ -37,6 +38,7 @@ from estatedesk.feedback.choices import (
     TalkKind,
 )
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, StaffTalk, TimelineEvent
+from estatedesk.feedback.statistics import selectors as selectors_stats
 from estatedesk.feedback.workflow import STEPS
 from estatedesk.org.models import Building, Project, Unit
 from estatedesk.org.permissions import can, can_anywhere, projects_with
@@ -131,6 +133,8 @@ class EventOutput(serializers.Serializer):
     message = serializers.CharField()
     is_public = serializers.BooleanField()
     actor = serializers.SerializerMethodField(help_text="Null for customers and for the system")
+    what = serializers.SerializerMethodField(help_text="What happened, in words (the page's wording)")
+    details = serializers.SerializerMethodField(help_text="Details in words; empty for customers")
     data = serializers.SerializerMethodField(  # type: ignore[assignment] # a field named "data"
         help_text="Details of the event; empty for customers"
     )
@@ -143,6 +147,16 @@ class EventOutput(serializers.Serializer):
 
     def get_data(self, event: TimelineEvent) -> dict[str, Any]:
         return event.data if self.context["is_staff"] else {}
+
+    def get_what(self, event: TimelineEvent) -> str:
+        return self._described(event).what
+
+    def get_details(self, event: TimelineEvent) -> list[str]:
+        return self._described(event).details
+
+    def _described(self, event: TimelineEvent) -> events.Description:
+        names = self.context.setdefault("names", {})
+        return events.describe(event, for_customer=not self.context["is_staff"], names=names)
 
 
 class StepChoiceOutput(serializers.Serializer):
@@ -188,8 +202,10 @@ class ItemDetailOutput(ItemOutput):
 
     @extend_schema_field(EventOutput(many=True))
     def get_timeline(self, item: FeedbackItem) -> Any:
-        events = selectors.item_timeline(user=self.context["user"], item=item)
-        return EventOutput(events, many=True, context={"is_staff": self._staff(item)}).data
+        rows = list(selectors.item_timeline(user=self.context["user"], item=item))
+        staff = self._staff(item)
+        names = events.referenced_names(rows) if staff else {}
+        return EventOutput(rows, many=True, context={"is_staff": staff, "names": names}).data
 
     @extend_schema_field(StepChoiceOutput(many=True))
     def get_steps(self, item: FeedbackItem) -> Any:
@@ -225,7 +241,7 @@ class ItemFilterInput(serializers.Serializer):
     )
 
     def validate_month(self, value: str) -> Any:
-        month = selectors_stats.parse_month(value)
+        month = months.parse_month(value)
         if month is None:
             raise serializers.ValidationError(_("Enter a month as YYYY-MM, e.g. 2026-11."))
         return month
@@ -579,7 +595,7 @@ class StatisticsInput(serializers.Serializer):
     def validate_month(self, value: str) -> date | None:
         if not value:
             return None
-        month = selectors_stats.parse_month(value)
+        month = months.parse_month(value)
         if month is None:
             raise serializers.ValidationError(_("Enter a month as YYYY-MM, e.g. 2026-11."))
         return month
@@ -637,6 +653,6 @@ class StatisticsApi(APIView):
         code = data.get("project", "").strip()
         project = selectors_stats.statistics_project_get(user=request.user, code=code) if code else None
         stats = selectors_stats.month_statistics(
-            user=request.user, month=data.get("month") or selectors_stats.current_month(), project=project
+            user=request.user, month=data.get("month") or months.current_month(), project=project
         )
         return Response(MonthStatisticsOutput(stats).data)

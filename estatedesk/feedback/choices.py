@@ -67,6 +67,18 @@ class EventKind(models.TextChoices):
     RATING = "rating", _("Rated by the customer")
     HQ_REPORT = "hq_report", _("Reported to HQ")
     EMAIL_REPLY = "email_reply", _("Email reply")
+    EXECUTION_RECORD = "execution_record", _("Execution record changed")
+    RECLASSIFIED = "reclassified", _("Reclassified")
+
+
+class InformedBy(models.TextChoices):
+    """How the customer was told (R-FB-5): one list for the step forms, the API, the timeline and the PDF."""
+
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("Text message")
+    EMAIL = "email", _("Email")
+    IN_PERSON = "in_person", _("In person")
+    PORTAL = "portal", _("Owner portal")
 
 
 class Rating(models.TextChoices):
@@ -79,7 +91,8 @@ class Rating(models.TextChoices):
 
 class SlaClock(models.TextChoices):
     CONTACT = "contact", _("Contact the supervisor")  # R-FB-2: 1 hour
-    ACTION = "action", _("Act on the quality problem")  # R-FB-4: default 30 minutes
+    ARRANGE = "arrange", _("Arrange handling")  # R-FB-4: "at once" after the handling opinion
+    ACTION = "action", _("Act on the quality problem")  # R-FB-4: default 30 minutes from the opinion
     RESOLUTION = "resolution", _("Resolve")
 
 

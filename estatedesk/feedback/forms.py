@@ -7,12 +7,12 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from estatedesk.common.months import parse_month
 from estatedesk.common.widgets import FastSelect
-from estatedesk.feedback import selectors_ui
 from estatedesk.feedback.choices import Category, Channel, Kind, Priority, Status, TalkKind
 from estatedesk.feedback.selectors import ItemFilters
-from estatedesk.feedback.selectors_stats import parse_month
 from estatedesk.feedback.workflow import Step
+from estatedesk.org import selectors as org_selectors
 from estatedesk.org.models import Building, Project
 from estatedesk.owners.contacts import normalize_phone
 
@@ -235,7 +235,7 @@ class ItemRegisterForm(_ItemFields):
             self.add_error("building", _("This building belongs to another project."))
         data["unit"] = None
         if data.get("unit_label"):
-            data["unit"] = selectors_ui.unit_by_label(project=project, label=data["unit_label"])
+            data["unit"] = org_selectors.unit_by_label(project=project, label=data["unit_label"])
             if data["unit"] is None:
                 self.add_error("unit_label", _("No such unit in this project."))
         if data.get("channel") == Channel.PATROL and data.get("category") not in PATROL_CATEGORIES:

@@ -17,6 +17,7 @@ from estatedesk.feedback.choices import (
     Category,
     Channel,
     EventKind,
+    InformedBy,
     Kind,
     Priority,
     Rating,
@@ -109,14 +110,27 @@ class FeedbackItem(TimeStampedModel):
     # SLA deadlines (R-FB-2, R-FB-4) in working time of the project's calendar; indexed for the sweep while
     # the clock runs (partial indexes below: a million finished items are not in them)
     contact_due_at = models.DateTimeField(_("contact the supervisor by"), null=True, blank=True)
+    arrange_due_at = models.DateTimeField(_("arrange handling by"), null=True, blank=True)
     action_due_at = models.DateTimeField(_("act on the quality problem by"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolve by"), null=True, blank=True)
     contacted_at = models.DateTimeField(_("supervisor contacted at"), null=True, blank=True)
+    opinion_recorded_at = models.DateTimeField(_("handling opinion received at"), null=True, blank=True)
+    arranged_at = models.DateTimeField(_("arranged at"), null=True, blank=True)
     acted_at = models.DateTimeField(_("acted on at"), null=True, blank=True)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     customer_informed_at = models.DateTimeField(_("customer informed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    # when the sweep must look at the item next (the earliest of its running clocks' next escalations);
+    # NULL when no clock runs. Reopening starts a new cycle of escalation levels.
+    escalation_due_at = models.DateTimeField(null=True, blank=True)
+    escalation_cycle = models.PositiveSmallIntegerField(default=0)
+    informed_by = models.CharField(
+        _("how the customer was told"), max_length=12, choices=InformedBy.choices, blank=True
+    )
+    # the client's Idempotency-Key or the form's one-time token, namespaced by who sent it: a retried
+    # registration finds the first item instead of making a second one
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     rating = models.CharField(_("customer's rating"), max_length=1, choices=Rating.choices, blank=True)
     rating_comment = models.CharField(_("customer's comment"), max_length=500, blank=True)
     reported_to_hq_at = models.DateTimeField(_("reported to HQ at"), null=True, blank=True)
@@ -138,6 +152,16 @@ class FeedbackItem(TimeStampedModel):
             ),
             models.Index(
                 fields=["action_due_at"], condition=Q(acted_at__isnull=True), name="feedback_action_running"
+            ),
+            models.Index(
+                fields=["arrange_due_at"],
+                condition=Q(arranged_at__isnull=True),
+                name="feedback_arrange_running",
+            ),
+            models.Index(
+                fields=["escalation_due_at"],
+                condition=Q(escalation_due_at__isnull=False),
+                name="feedback_escalation_due",
             ),
             models.Index(
                 fields=["resolution_due_at"],
@@ -228,6 +252,20 @@ class ExecutionRecord(models.Model):
     customer_acceptance = models.TextField(_("customer acceptance"), blank=True)
     executor_name = models.CharField(_("executor"), max_length=60, blank=True)
     executed_at = models.DateTimeField(_("execution time"), null=True, blank=True)
+    # the sign-offs of R-FB-8's sequence: QA's opinion → the office executes → QA accepts → the customer
+    qa_opinion_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    qa_opinion_at = models.DateTimeField(null=True, blank=True)
+    office_record_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    office_record_at = models.DateTimeField(null=True, blank=True)
+    qa_acceptance_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    qa_acceptance_at = models.DateTimeField(null=True, blank=True)
+    customer_acceptance_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -266,6 +304,7 @@ class SlaPolicy(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="sla_policies")
     clock = models.CharField(_("clock"), max_length=12, choices=SlaClock.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, blank=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices, blank=True)
     priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, blank=True)
@@ -281,15 +320,16 @@ class SlaPolicy(models.Model):
     class Meta:
         verbose_name = _("SLA policy")
         verbose_name_plural = _("SLA policies")
-        ordering = ["clock", "kind", "category", "priority"]
+        ordering = ["clock", "channel", "kind", "category", "priority"]
         constraints = [
             models.UniqueConstraint(
-                fields=["company", "clock", "kind", "category", "priority"], name="sla_policy_unique"
+                fields=["company", "clock", "channel", "kind", "category", "priority"],
+                name="sla_policy_unique",
             )
         ]
 
     def __str__(self) -> str:
-        scope = "/".join(value or "*" for value in (self.kind, self.category, self.priority))
+        scope = "/".join(value or "*" for value in (self.channel, self.kind, self.category, self.priority))
         return f"{self.get_clock_display()} {scope}: {self.minutes}"
 
     @classmethod
@@ -298,17 +338,21 @@ class SlaPolicy(models.Model):
 
 
 class Escalation(models.Model):
-    """One row per (item, clock, level): the unique constraint makes an escalation happen once."""
+    """One row per (item, clock, cycle, level): the unique constraint makes an escalation happen once.
+    `cycle` is the item's escalation cycle: reopening starts a new one, the old rows stay."""
 
     item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="escalations")
     clock = models.CharField(max_length=12, choices=SlaClock.choices)
+    cycle = models.PositiveSmallIntegerField(default=0)
     level = models.PositiveSmallIntegerField()
     at = models.DateTimeField()
     notified = models.JSONField(default=list)  # user ids
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["item", "clock", "level"], name="escalation_once_per_level")
+            models.UniqueConstraint(
+                fields=["item", "clock", "cycle", "level"], name="escalation_once_per_level"
+            )
         ]
 
     def __str__(self) -> str:

@@ -10,13 +10,18 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from estatedesk.common.months import month_bounds
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
-from estatedesk.feedback.choices import OPEN_STATUSES
-from estatedesk.feedback.models import FeedbackItem, TimelineEvent
+from estatedesk.feedback import events
+from estatedesk.feedback.choices import OPEN_STATUSES, SlaClock, Status
+from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, TimelineEvent
 from estatedesk.feedback.workflow import Step, available_steps
-from estatedesk.owners.contacts import normalize_phone
-from estatedesk.owners.models import ResidentPhone
+from estatedesk.org.models import Project, Unit
+from estatedesk.org.permissions import projects_with
+from estatedesk.owners.contacts import mask_phone, normalize_phone
+from estatedesk.owners.models import Resident, ResidentPhone
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,6 @@ def item_list(
     if filters.search:
         queryset = queryset.filter(search_condition(filters.search))
     if filters.month:
-        # imported here: selectors_stats reads the project pickers of selectors_ui, which imports this module
-        from estatedesk.feedback.selectors_stats import month_bounds
-
         start, end = month_bounds(filters.month)
         queryset = queryset.filter(registered_at__gte=start, registered_at__lt=end)
     return queryset.order_by("-registered_at", "-id")
@@ -183,3 +185,143 @@ def clock_states(*, item: FeedbackItem, now: datetime | None = None) -> list[dic
             }
         )
     return rows
+
+
+# --- what the staff pages show: deadlines, clocks, the caller's items, the contact phone ----------------
+
+RECENT_ITEMS = 10
+HOW_LABELS = {
+    "phone": lambda: _("Phone call"),
+    "sms": lambda: _("Text message"),
+    "email": lambda: _("Email"),
+    "in_person": lambda: _("In person"),
+    "portal": lambda: _("Owner portal"),
+}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    clock: str
+    label: str
+    due_at: datetime
+    seconds_left: int
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.seconds_left < 0
+
+    @property
+    def is_close(self) -> bool:
+        return 0 <= self.seconds_left < 3600
+
+    @property
+    def text(self) -> str:
+        if self.is_overdue:
+            return _("overdue %(duration)s") % {"duration": duration_text(-self.seconds_left)}
+        return _("%(duration)s left") % {"duration": duration_text(self.seconds_left)}
+
+
+def next_deadline(item: FeedbackItem, *, now: datetime | None = None) -> Deadline | None:
+    """The most pressing clock still running (from the indexed due columns; no query)."""
+    if item.status in (Status.CLOSED, Status.CANCELLED):
+        return None
+    now = now or timezone.now()
+    running = [
+        (due, clock)
+        for clock, due, done in (
+            (SlaClock.CONTACT, item.contact_due_at, item.contacted_at),
+            (SlaClock.ACTION, item.action_due_at, item.acted_at),
+            (SlaClock.RESOLUTION, item.resolution_due_at, item.customer_informed_at),
+        )
+        if due is not None and done is None
+    ]
+    if not running:
+        return None
+    due, clock = min(running)
+    return Deadline(
+        clock=clock,
+        label=str(SlaClock(clock).label),
+        due_at=due,
+        seconds_left=int((due - now).total_seconds()),
+    )
+
+
+def duration_text(seconds: int) -> str:
+    """3 d 4 h · 2 h 5 min · 12 min · under a minute."""
+    minutes = max(0, seconds) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if minutes:
+        return _("%(minutes)d min") % {"minutes": minutes}
+    return _("under a minute")
+
+
+def clock_rows(*, item: FeedbackItem, now: datetime | None = None) -> list[dict[str, Any]]:
+    """`clock_states` with the labels and texts the page shows."""
+    now = now or timezone.now()
+    rows = []
+    for state in clock_states(item=item, now=now):
+        if state["done_at"] is not None:
+            text = _("done in time") if state["met"] else _("done late")
+        elif state["overdue"]:
+            text = _("overdue %(duration)s") % {"duration": duration_text(-state["seconds_left"])}
+        else:
+            text = _("%(duration)s left") % {"duration": duration_text(state["seconds_left"])}
+        rows.append({**state, "label": SlaClock(state["clock"]).label, "text": text})
+    return rows
+
+
+def resident_for_contact(*, user: Any, project: Project, unit: Unit | None, phone: str) -> Resident | None:
+    """The resident on file with this phone at this project (an occupant of the unit first), if any."""
+    number = normalize_phone(phone)
+    if not number:
+        return None
+    candidates = (
+        Resident.objects.visible_to(user)
+        .filter(phones__number=number, occupancies__ended_on__isnull=True, occupancies__unit__project=project)
+        .distinct()
+    )
+    if unit is not None:
+        occupant = candidates.filter(occupancies__unit=unit, occupancies__ended_on__isnull=True).first()
+        if occupant is not None:
+            return occupant
+    return candidates.order_by("pk").first()
+
+
+def caller_recent_items(*, user: Any, residents: list[Resident], phone: str) -> list[FeedbackItem]:
+    """The caller's latest items (as the resident, or from the same number), newest first."""
+    number = normalize_phone(phone)
+    condition = Q(resident__in=[r.pk for r in residents])
+    if number:
+        condition |= Q(contact_phone=number)
+    return list(
+        FeedbackItem.objects.visible_to(user)
+        .filter(condition)
+        .select_related("project", "unit")
+        .order_by("-registered_at", "-id")[:RECENT_ITEMS]
+    )
+
+
+def item_contact_phone(*, user: Any, item: FeedbackItem) -> str:
+    """The item's contact phone, in full for the roles that call owners at its project (owners.privacy)."""
+    if not item.contact_phone:
+        return ""
+    projects = projects_with(user, "owners.phone.full")
+    if projects is None or item.project_id in projects:
+        return item.contact_phone
+    return mask_phone(item.contact_phone)
+
+
+def execution_record_for(*, item: FeedbackItem) -> ExecutionRecord | None:
+    return ExecutionRecord.objects.filter(item=item).first()
+
+
+def timeline_rows(*, user: Any, item: FeedbackItem) -> list[events.Description]:
+    """Who did what and when, in words (`events.describe`): a customer sees the customer's view."""
+    return events.describe_all(
+        item_timeline(user=user, item=item), for_customer=not item_viewer_is_staff(user=user, item=item)
+    )

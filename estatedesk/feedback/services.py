@@ -7,29 +7,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from estatedesk.common.errors import DomainError
 from estatedesk.common.scoping import scope_for
-from estatedesk.feedback import sla
+from estatedesk.feedback import clocks, events, sla
 from estatedesk.feedback.choices import (
     Category,
     Channel,
-    EventKind,
     Kind,
     Priority,
     Rating,
-    SlaClock,
     Status,
     TalkKind,
 )
 from estatedesk.feedback.models import (
-    Escalation,
     ExecutionRecord,
     FeedbackItem,
     ReferenceCounter,
@@ -42,39 +38,13 @@ from estatedesk.notifications.services import email_send, notify
 from estatedesk.org.choices import Role
 from estatedesk.org.models import Project
 from estatedesk.org.permissions import can, require
-from estatedesk.org.selectors import calendar_for, memberships_at
+from estatedesk.org.selectors import project_staff
 from estatedesk.owners.models import Resident
 
 ANONYMOUS_CHANNELS = {Channel.QR, Channel.EMAIL}
-ESCALATION_ROLES = {1: Role.CS_SUPERVISOR, 2: Role.PROJECT_MANAGER, 3: Role.BRANCH_MANAGER}
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
-
-
-def _event(
-    *,
-    item: FeedbackItem,
-    actor: Any,
-    kind: str,
-    message: str = "",
-    from_status: str = "",
-    to_status: str = "",
-    data: dict[str, Any] | None = None,
-    is_public: bool = False,
-    at: datetime | None = None,
-) -> TimelineEvent:
-    return TimelineEvent.objects.create(
-        item=item,
-        at=at or timezone.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
-        kind=kind,
-        message=message,
-        from_status=from_status,
-        to_status=to_status,
-        data=data or {},
-        is_public=is_public,
-    )
 
 
 def _next_reference(*, project: Project, day: Any) -> str:
@@ -90,20 +60,6 @@ def _next_reference(*, project: Project, day: Any) -> str:
         except IntegrityError:
             counter.update(last=F("last") + 1)  # another registration created today's row first
     return f"{project.code}-{day:%Y%m%d}-{counter.values_list('last', flat=True).get():04d}"
-
-
-def project_staff(*, project: Project, roles: set[str]) -> list[Any]:
-    """Active users holding one of `roles` at the project, its branch or the whole company."""
-    user_ids = memberships_at(project=project, roles=roles).values_list("user_id", flat=True)
-    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True))
-
-
-def _policies(project: Project) -> list[sla.Policy]:
-    rows = SlaPolicy.objects.filter(company_id=project.branch.company_id)
-    policies = [
-        sla.Policy(r.clock, r.kind, r.category, r.priority, r.minutes, r.uses_hotline_calendar) for r in rows
-    ]
-    return policies or sla.default_policies()
 
 
 def _item_url(item: FeedbackItem) -> str:
@@ -166,19 +122,14 @@ def feedback_item_register(
         raise DomainError("feedback.invalid", _("Some fields are not valid."), fields=fields)
     now = registered_at or timezone.now()
     title = (title.strip() or description.strip().splitlines()[0])[:120]
-    due = sla.deadlines(
-        policies=_policies(project),
-        registered_at=now,
+    due = clocks.deadlines_for(
+        project=project,
+        channel=channel,
         kind=kind,
         category=category,
         priority=priority,
         is_quality_problem=is_quality_problem,
-        service_calendar=calendar_for(project.service_calendar)
-        if project.service_calendar
-        else _always_open(),
-        hotline_calendar=calendar_for(project.hotline_calendar)
-        if project.hotline_calendar
-        else _always_open(),
+        start=now,
     )
     item = FeedbackItem.objects.create(
         reference=_next_reference(project=project, day=timezone.localtime(now).date()),
@@ -206,15 +157,7 @@ def feedback_item_register(
         action_due_at=due.action_due_at,
         resolution_due_at=due.resolution_due_at,
     )
-    _event(
-        item=item,
-        actor=actor,
-        kind=EventKind.REGISTERED,
-        to_status=Status.REGISTERED,
-        at=now,
-        is_public=True,
-        data={"channel": channel},
-    )
+    events.registered(item=item, actor=actor, at=now)
     url = _item_url(item)
     notify(
         users=project_staff(project=project, roles={Role.CS_SUPERVISOR}),
@@ -232,16 +175,6 @@ def feedback_item_register(
         body=_("Thank you. We will contact you about %(title)s.") % {"title": item.title},
     )
     return item
-
-
-def _always_open() -> Any:
-    from zoneinfo import ZoneInfo
-
-    from django.conf import settings
-
-    from estatedesk.common.workcalendar import Calendar
-
-    return Calendar(tz=ZoneInfo(settings.TIME_ZONE), is_24_hours=True)
 
 
 def _is_owner_actor(actor: Any, resident: Resident | None) -> bool:
@@ -280,7 +213,7 @@ def _alert_general_manager(*, item: FeedbackItem, actor: Any) -> None:
         body=item.description[:1000],
         url=_item_url(item),
     )
-    _event(item=item, actor=actor, kind=EventKind.MAJOR_ALERT, data={"notified": [u.pk for u in managers]})
+    events.major_alert_sent(item=item, actor=actor, notified=[u.pk for u in managers])
 
 
 def _tell_customer(*, item: FeedbackItem, subject: str, body: str) -> None:
@@ -404,14 +337,14 @@ def feedback_item_step(
     changed = FeedbackItem.objects.filter(pk=current.pk, version=version).update(**updates, updated_at=now)
     if not changed:  # pragma: no cover - the row is locked; kept for databases without row locks
         raise DomainError("feedback.conflict", _("Someone else changed this item a moment ago."), status=409)
-    _event(
+    events.step_taken(
         item=current,
         actor=actor,
-        kind=EventKind.TRANSITION,
+        step=step,
         from_status=current.status,
         to_status=definition.target,
-        message=note.strip(),
-        data={"step": step, **data},
+        note=note.strip(),
+        data=data,
         is_public=step in ("inform_customer", "answer", "close", "reopen", "cancel"),
     )
     current.refresh_from_db()
@@ -486,12 +419,8 @@ def staff_talk_record(
         recorded_by=actor,
         recorded_at=timezone.now(),
     )
-    _event(
-        item=item,
-        actor=actor,
-        kind=EventKind.STAFF_TALK,
-        message=notes.strip(),
-        data={"employee": talk.employee_name, "kind": kind},
+    events.staff_talk_recorded(
+        item=item, actor=actor, employee=talk.employee_name, kind=kind, notes=notes.strip()
     )
     return talk
 
@@ -505,9 +434,7 @@ def feedback_comment_add(
         raise DomainError(
             "feedback.invalid", _("Write a comment."), fields={"message": [_("This field is required.")]}
         )
-    return _event(
-        item=item, actor=actor, kind=EventKind.COMMENT, message=message.strip(), is_public=is_public
-    )
+    return events.comment_added(item=item, actor=actor, message=message.strip(), is_public=is_public)
 
 
 EXECUTION_FIELDS = [
@@ -533,13 +460,9 @@ def execution_record_update(*, actor: Any, item: FeedbackItem, **values: Any) ->
         setattr(record, name, value.strip() if isinstance(value, str) else value)
     record.save()
     after = {name: str(getattr(record, name) or "") for name in values}
-    _event(
-        item=item,
-        actor=actor,
-        kind=EventKind.COMMENT,
-        message=_("Execution record updated."),
-        data={"execution_record": {k: [before[k], after[k]] for k in values if before[k] != after[k]}},
-    )
+    changes = {k: [before[k], after[k]] for k in values if before[k] != after[k]}
+    if changes:
+        events.execution_record_changed(item=item, actor=actor, changes=changes)
     return record
 
 
@@ -561,14 +484,7 @@ def feedback_item_rate(*, actor: Any, item: FeedbackItem, rating: str, comment: 
     )
     if not rated:  # rated a moment ago (another tab, a double click): the first rating stands
         raise DomainError("feedback.already_rated", _("You have already rated it."), status=409)
-    _event(
-        item=item,
-        actor=actor,
-        kind=EventKind.RATING,
-        message=comment.strip()[:500],
-        data={"rating": rating},
-        is_public=True,
-    )
+    events.rated(item=item, actor=actor, rating=rating, comment=comment.strip()[:500])
     if rating == Rating.C:
         # serious dissatisfaction: the responsible manager hears of it (the return-visit work picks it up)
         notify(
@@ -579,77 +495,6 @@ def feedback_item_rate(*, actor: Any, item: FeedbackItem, rating: str, comment: 
         )
     item.refresh_from_db()
     return item
-
-
-# --- SLA sweep and escalation (R-FB-2, R-FB-4) -------------------------------------------------------------
-
-CLOCK_FIELDS = {
-    SlaClock.CONTACT: ("contact_due_at", "contacted_at"),
-    SlaClock.ACTION: ("action_due_at", "acted_at"),
-    SlaClock.RESOLUTION: ("resolution_due_at", "customer_informed_at"),
-}
-
-
-def escalation_level(*, due_at: datetime, now: datetime, allowed_minutes: float) -> int:
-    """1 when the clock is breached, 2 after a further allowed period, 3 after two (capped)."""
-    if now <= due_at:
-        return 0
-    overdue_minutes = (now - due_at).total_seconds() / 60
-    return min(3, 1 + int(overdue_minutes // max(allowed_minutes, 1)))
-
-
-def sla_sweep(*, now: datetime | None = None, batch: int = 500) -> int:
-    """Escalate every breached clock once per level: CS supervisor, then project manager, then branch
-    manager. Safe with several workers: the Escalation row's unique constraint decides who notifies."""
-    now = now or timezone.now()
-    escalated = 0
-    for clock, (due_field, done_field) in CLOCK_FIELDS.items():
-        overdue = (
-            FeedbackItem.objects.filter(**{f"{due_field}__lt": now, f"{done_field}__isnull": True})
-            .exclude(status__in=[Status.CLOSED, Status.CANCELLED])
-            # items already at the last level are done with: they must not fill every batch for ever
-            .exclude(
-                Exists(
-                    Escalation.objects.filter(item=OuterRef("pk"), clock=clock, level=max(ESCALATION_ROLES))
-                )
-            )
-            .select_related("project__branch")
-            .order_by(due_field)[:batch]
-        )
-        for item in overdue:
-            due_at = getattr(item, due_field)
-            allowed = max((due_at - item.registered_at).total_seconds() / 60, 1)
-            level = escalation_level(due_at=due_at, now=now, allowed_minutes=allowed)
-            for each in range(1, level + 1):
-                if _escalate(item=item, clock=clock, level=each, now=now):
-                    escalated += 1
-    return escalated
-
-
-def _escalate(*, item: FeedbackItem, clock: str, level: int, now: datetime) -> bool:
-    try:
-        with transaction.atomic():
-            escalation = Escalation.objects.create(item=item, clock=clock, level=level, at=now)
-            users = project_staff(project=item.project, roles={ESCALATION_ROLES[level]})
-            escalation.notified = [u.pk for u in users]
-            escalation.save(update_fields=["notified"])
-            FeedbackItem.objects.filter(pk=item.pk, escalation_level__lt=level).update(escalation_level=level)
-            title = _("Overdue (%(clock)s): %(reference)s %(title)s") % {
-                "clock": SlaClock(clock).label,
-                "reference": item.reference,
-                "title": item.title,
-            }
-            notify(users=users, title=title, body=item.description[:500], url=_item_url(item))
-            _event(
-                item=item,
-                actor=None,
-                kind=EventKind.ESCALATED,
-                at=now,
-                data={"clock": clock, "level": level, "notified": escalation.notified},
-            )
-    except IntegrityError:
-        return False  # already escalated at this level (by this worker earlier, or another one now)
-    return True
 
 
 # --- hand-off to HQ reporting (R-IR-8) ----------------------------------------------------------------------
@@ -665,7 +510,7 @@ def feedback_item_report_to_hq(*, actor: Any, item: FeedbackItem) -> dict[str, A
             "feedback.not_reportable",
             _("Only major or hot complaints are reported to HQ as instant reports."),
         )
-    events = list(item.events.order_by("at", "id").values("at", "kind", "to_status", "message"))
+    rows = list(item.events.select_related("actor").order_by("at", "id"))
     content = {
         "source": "feedback",
         "reference": item.reference,
@@ -676,12 +521,17 @@ def feedback_item_report_to_hq(*, actor: Any, item: FeedbackItem) -> dict[str, A
         "registered_at": item.registered_at.isoformat(),
         "status": item.status,
         "progress": [
-            {"at": e["at"].isoformat(), "step": e["to_status"] or e["kind"], "note": e["message"]}
-            for e in events
+            {
+                "at": event.at.isoformat(),
+                "step": event.to_status or event.kind,
+                "what": described.what,
+                "note": event.message,
+            }
+            for event, described in zip(rows, events.describe_all(rows), strict=True)
         ],
     }
     FeedbackItem.objects.filter(pk=item.pk).update(reported_to_hq_at=timezone.now())
-    _event(item=item, actor=actor, kind=EventKind.HQ_REPORT, data={"reference": item.reference})
+    events.reported_to_hq(item=item, actor=actor)
     return content
 
 

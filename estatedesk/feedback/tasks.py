@@ -13,7 +13,7 @@ from estatedesk.common.scheduling import periodic
 @task(queue_name="periodic")
 def sla_sweep() -> int:
     """Escalate breached SLA clocks once per level (R-FB-2, R-FB-4)."""
-    from estatedesk.feedback.services import sla_sweep as sweep
+    from estatedesk.feedback.escalation import sla_sweep as sweep
 
     return sweep()
 
@@ -22,7 +22,7 @@ def sla_sweep() -> int:
 @task(queue_name="periodic")
 def poll_mailboxes() -> dict[str, int]:
     """Fetch new mail from every active complaint mailbox (R-CH-2, R-CH-4); totals of what it made."""
-    from estatedesk.feedback.mailbox import mailbox_poll_all
+    from estatedesk.feedback.intake.mailbox import mailbox_poll_all
 
     results = mailbox_poll_all()
     totals = {"mailboxes": len(results), "failed": sum(1 for result in results if result.error)}

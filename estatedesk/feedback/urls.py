@@ -1,19 +1,20 @@
 from django.urls import path
 
-from estatedesk.feedback import views, views_pdf, views_stats
+from estatedesk.feedback import views
+from estatedesk.feedback.statistics import views as statistics_views
 
 app_name = "feedback"
 urlpatterns = [
     path("", views.item_list, name="item_list"),
     path("new/", views.item_register, name="item_register"),
     path("hotline/", views.hotline, name="hotline"),
-    path("statistics/", views_stats.statistics, name="statistics"),
+    path("statistics/", statistics_views.statistics, name="statistics"),
     path("<str:reference>/", views.item_detail, name="item_detail"),
     path("<str:reference>/step/", views.item_step, name="item_step"),
     path("<str:reference>/comment/", views.item_comment, name="item_comment"),
     path("<str:reference>/talk/", views.item_staff_talk, name="item_staff_talk"),
     path("<str:reference>/execution-record/", views.item_execution_record, name="item_execution_record"),
-    path("<str:reference>/execution-record.pdf", views_pdf.execution_record_pdf, name="execution_record_pdf"),
+    path("<str:reference>/execution-record.pdf", views.execution_record_pdf, name="execution_record_pdf"),
     path("<str:reference>/report-to-hq/", views.item_report_to_hq, name="item_report_to_hq"),
     path("<str:reference>/photos/", views.item_photos, name="item_photos"),
     path("<str:reference>/files/<int:pk>/", views.attachment_download, name="attachment_download"),

@@ -13,12 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
 from estatedesk.common.pagination import CappedPaginator
-from estatedesk.feedback import selectors, selectors_ui, services
+from estatedesk.feedback import selectors, services
 from estatedesk.feedback.choices import Category, Channel
 from estatedesk.feedback.forms import (
     EXECUTION_LABELS,
@@ -32,7 +32,10 @@ from estatedesk.feedback.forms import (
     StepForm,
 )
 from estatedesk.feedback.models import FeedbackItem
+from estatedesk.feedback.pdf import execution_record_pdf as render_execution_record
+from estatedesk.feedback.photos import feedback_photos_add
 from estatedesk.feedback.workflow import STEPS, SUPERVISORS, WORKERS, Step
+from estatedesk.org import selectors as org_selectors
 from estatedesk.org.permissions import can, can_anywhere
 from estatedesk.owners.contacts import normalize_phone
 from estatedesk.owners.privacy import full_phone_policy, phones_for_display
@@ -61,18 +64,18 @@ def item_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     user = request.user
     project_code = request.GET.get("project", "")
-    projects = selectors_ui.filter_projects(user=user)
+    projects = org_selectors.filter_projects(user=user)
     form = ItemFilterForm(
         request.GET,
         projects=projects,
-        buildings=selectors_ui.filter_buildings(user=user, projects=projects, project_code=project_code),
-        assignees=selectors_ui.filter_assignees(projects=projects, project_code=project_code),
+        buildings=org_selectors.filter_buildings(user=user, projects=projects, project_code=project_code),
+        assignees=org_selectors.filter_assignees(projects=projects, project_code=project_code),
     )
     filters = form.filters()
     page = CappedPaginator(selectors.item_list_rows(user=user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rows = [(item, selectors_ui.next_deadline(item)) for item in page.object_list]
+    rows = [(item, selectors.next_deadline(item)) for item in page.object_list]
     return render(
         request,
         "feedback/item_list.html",
@@ -85,9 +88,9 @@ def item_list(request: HttpRequest) -> HttpResponse:
             "can_register": can_anywhere(user, "feedback.register"),
             # with many projects, the sheet of the chosen one (a button per project would fill the page)
             "qr_projects": projects
-            if len(projects) <= selectors_ui.MANY_PROJECTS
+            if len(projects) <= org_selectors.MANY_PROJECTS
             else [p for p in projects if p.code == filters.project],
-            "qr_choose_project": len(projects) > selectors_ui.MANY_PROJECTS and not filters.project,
+            "qr_choose_project": len(projects) > org_selectors.MANY_PROJECTS and not filters.project,
         },
     )
 
@@ -107,7 +110,7 @@ def _item(request: HttpRequest, reference: str) -> FeedbackItem:
 def _people(item: FeedbackItem, step: Step) -> list[tuple[int, str]]:
     """Whom the step may assign: a supervisor when contacting one, an executor when arranging."""
     roles = ASSIGNEE_ROLES.get(step.name)
-    return selectors_ui.project_people(project=item.project, roles=roles) if roles else []
+    return org_selectors.project_people(project=item.project, roles=roles) if roles else []
 
 
 def _step_form(item: FeedbackItem, step: Step, **initial: Any) -> StepForm:
@@ -140,7 +143,7 @@ def _render_item(
         # the step is no longer offered (the item moved on): its errors go on top of the page
         for problem in step_form.errors.get("__all__", []) or [_("This step is not possible now.")]:
             messages.error(request, problem)
-    record = selectors_ui.execution_record_for(item=item)
+    record = selectors.execution_record_for(item=item)
     can_record = can(user, "feedback.execution_record", project=project)
     if "execution_form" not in forms and can_record:
         forms["execution_form"] = ExecutionRecordForm(
@@ -157,11 +160,11 @@ def _render_item(
     resident = item.resident
     context = {
         "item": item,
-        "clocks": selectors_ui.clock_rows(item=item),
-        "timeline": selectors_ui.timeline_rows(user=user, item=item),
+        "clocks": selectors.clock_rows(item=item),
+        "timeline": selectors.timeline_rows(user=user, item=item),
         "step_forms": step_forms,
         "conflict": conflict,
-        "contact_phone": selectors_ui.item_contact_phone(user=user, item=item),
+        "contact_phone": selectors.item_contact_phone(user=user, item=item),
         "resident_phones": phones_for_display(resident, full=full_phone_policy(user)(resident))
         if resident
         else [],
@@ -294,8 +297,8 @@ def item_report_to_hq(request: HttpRequest, reference: str) -> HttpResponse:
 def item_register(request: HttpRequest) -> HttpResponse:
     """Walk-in, patrol finding (R-CS-5), client visit or a call from an unknown number (R-FB-1)."""
     _require_register(request)
-    projects = selectors_ui.registrable_projects(user=request.user)
-    buildings = selectors_ui.registration_buildings(projects=projects)
+    projects = org_selectors.registrable_projects(user=request.user)
+    buildings = org_selectors.registration_buildings(projects=projects)
     initial = {
         name: request.GET[name]
         for name in ("channel", "contact_phone", "contact_name", "project", "category")
@@ -304,7 +307,7 @@ def item_register(request: HttpRequest) -> HttpResponse:
     form = ItemRegisterForm(request.POST or None, initial=initial, projects=projects, buildings=buildings)
     if request.method == "POST" and form.is_valid():
         values = form.service_values()
-        resident = selectors_ui.resident_for_contact(
+        resident = selectors.resident_for_contact(
             user=request.user, project=values["project"], unit=values["unit"], phone=values["contact_phone"]
         )
         try:
@@ -325,7 +328,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
     user = request.user
     phone = (request.GET.get("phone") or request.POST.get("phone") or "").strip()[:30]
     residents = resident_lookup(user=user, query=phone) if len(normalize_phone(phone)) >= 7 else []
-    projects = {p.pk for p in selectors_ui.registrable_projects(user=user)}
+    projects = {p.pk for p in org_selectors.registrable_projects(user=user)}
     callers = [
         (resident, occupancy.unit)
         for resident in residents
@@ -362,9 +365,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
     context = {
         "phone": phone,
         "cards": cards,
-        "recent": selectors_ui.caller_recent_items(user=user, residents=residents, phone=phone)
-        if phone
-        else [],
+        "recent": selectors.caller_recent_items(user=user, residents=residents, phone=phone) if phone else [],
         "form": form if callers else None,
         "register_url": reverse("feedback:item_register")
         + "?"
@@ -392,7 +393,6 @@ def attachment_download(request: HttpRequest, reference: str, pk: int) -> HttpRe
 @login_required
 @require_POST
 def item_photos(request: HttpRequest, reference: str) -> HttpResponse:
-    from estatedesk.feedback.services_portal import feedback_photos_add
 
     item = selectors.item_get_for_user(user=request.user, reference=reference)
     try:
@@ -404,3 +404,16 @@ def item_photos(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         messages.success(request, _("%(count)d photo(s) added.") % {"count": count})
     return redirect("feedback:item_detail", reference=item.reference)
+
+
+@login_required
+@require_GET
+def execution_record_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    """The execution record (附表二, R-FB-8) as a PDF, for staff of the item's project."""
+    item = selectors.item_get_for_user(user=request.user, reference=reference)  # 404 outside the scope
+    if not can(request.user, "feedback.view", project=item.project):
+        raise PermissionDenied  # the customer sees their own item, but not the internal record
+    response = HttpResponse(render_execution_record(item=item), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{item.reference}-execution-record.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

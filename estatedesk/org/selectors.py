@@ -7,12 +7,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 
 from estatedesk.common.models import AuditEntry
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
 from estatedesk.common.workcalendar import Calendar
-from estatedesk.org.choices import DayKind
+from estatedesk.org.choices import DayKind, Role
 from estatedesk.org.models import (
     Branch,
     Building,
@@ -23,6 +24,7 @@ from estatedesk.org.models import (
     Unit,
     WorkingCalendar,
 )
+from estatedesk.org.permissions import projects_with
 
 
 def project_list(*, user: Any) -> QuerySet[Project]:
@@ -129,3 +131,83 @@ def memberships_at(*, project: Project, roles: set[str] | frozenset[str]) -> Que
         user__is_active=True,
         company_id=project.branch.company_id,
     )
+
+
+# --- pickers of the forms: projects, buildings and people a user may choose ----------------------------
+
+MANY_PROJECTS = 5  # beyond this, pickers of people and buildings wait for a chosen project
+
+
+def filter_projects(*, user: Any) -> list[Project]:
+    return list(Project.objects.visible_to(user).filter(is_active=True).order_by("code"))
+
+
+def filter_buildings(*, user: Any, projects: list[Project], project_code: str = "") -> list[Building]:
+    """The buildings and common areas of the chosen project; with none chosen, of the user's only project
+    (a company-wide user chooses a project first: every building of 200 projects helps nobody).
+    `projects`: the projects of the list's filter (`filter_projects`)."""
+    queryset = Building.objects.visible_to(user).select_related("project").order_by("project__code", "code")
+    if project_code:
+        return list(queryset.filter(project__code=project_code)[:300])
+    return list(queryset.filter(project_id=projects[0].pk)[:300]) if len(projects) == 1 else []
+
+
+def filter_assignees(*, projects: list[Project], project_code: str = "") -> list[Any]:
+    """Staff who can be an item's supervisor or executor: at the chosen project, or at the user's projects
+    when they are a few (a company-wide user chooses a project first). `projects`: as for buildings."""
+    project_ids = [p.pk for p in projects if not project_code or p.code == project_code]
+    if len(project_ids) > MANY_PROJECTS:
+        return []
+    user_ids = Membership.objects.filter(
+        is_active=True,
+        project_id__in=project_ids,
+        role__in=[Role.CS_SUPERVISOR, Role.DEPT_SUPERVISOR, Role.EXECUTOR, Role.PROJECT_MANAGER],
+    ).values("user_id")
+    return list(
+        get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True)
+        .order_by("display_name", "username")[:300]
+    )
+
+
+def registrable_projects(*, user: Any) -> list[Project]:
+    """Active projects where the user may register feedback (feedback.register)."""
+    allowed = projects_with(user, "feedback.register")
+    queryset = Project.objects.visible_to(user).filter(is_active=True).select_related("branch")
+    if allowed is not None:
+        queryset = queryset.filter(id__in=sorted(allowed))
+    return list(queryset.order_by("code"))
+
+
+def registration_buildings(*, projects: list[Project]) -> list[Building]:
+    return list(
+        Building.objects.filter(project__in=projects)
+        .select_related("project")
+        .order_by("project", "kind", "code")
+    )
+
+
+def unit_by_label(*, project: Project, label: str) -> Unit | None:
+    return Unit.objects.filter(project=project, label=label.strip()).select_related("building").first()
+
+
+def project_people(*, project: Project, roles: frozenset[str]) -> list[tuple[int, str]]:
+    """Active users holding one of `roles` at the project (or its branch, or company-wide), the people a
+    step may assign the item to, as (user id, "name · roles") choices."""
+    rows = (
+        memberships_at(project=project, roles=roles)
+        .select_related("user")
+        .order_by("user__display_name", "user__username", "role")
+    )
+    people: dict[int, tuple[Any, list[str]]] = {}
+    for membership in rows:
+        people.setdefault(membership.user_id, (membership.user, []))[1].append(
+            str(membership.get_role_display())
+        )
+    return [(pk, f"{user} · {', '.join(roles)}") for pk, (user, roles) in people.items()]
+
+
+def project_staff(*, project: Project, roles: set[str]) -> list[Any]:
+    """Active users holding one of `roles` at the project, its branch or the whole company."""
+    user_ids = memberships_at(project=project, roles=roles).values_list("user_id", flat=True)
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True))

@@ -177,7 +177,7 @@ def test_fb_comment_execution_record_and_hq_report(world, crew):
         "registered",
         "major_alert",
         "comment",
-        "comment",
+        "execution_record",
     ]
     ordinary = register(world)
     assert_error(pm.post(url(ordinary, "hq-report/")), 400, "feedback.not_reportable")

@@ -18,7 +18,7 @@ from django.db import connection
 
 from estatedesk.common.scheduling import periodic_jobs
 from estatedesk.feedback.choices import Category, Channel, EventKind, Kind, Status
-from estatedesk.feedback.mailbox import (
+from estatedesk.feedback.intake.mailbox import (
     header_decode,
     html_to_text,
     inbound_message_process,
@@ -529,7 +529,7 @@ def test_ch_4_a_failure_half_way_leaves_nothing_half_made(world, mailbox, owner,
     def failing_notify(**kwargs):
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr("estatedesk.feedback.mailbox.notify", failing_notify)
+    monkeypatch.setattr("estatedesk.feedback.intake.mailbox.notify", failing_notify)
 
     inbound = inbound_message_process(
         mailbox=mailbox, raw=mail(message_id="<m2@example.com>", headers={"In-Reply-To": "<m1@example.com>"})

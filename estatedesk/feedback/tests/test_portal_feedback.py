@@ -15,11 +15,12 @@ from django.test import Client
 from PIL import Image
 
 from estatedesk.common.errors import DomainError
-from estatedesk.feedback import qr
 from estatedesk.feedback.choices import Category, Channel, EventKind, Kind, Rating, Status
+from estatedesk.feedback.intake import qr
 from estatedesk.feedback.models import Attachment, FeedbackItem, TimelineEvent
+from estatedesk.feedback.photos import MAX_PHOTO_BYTES, photos_check
+from estatedesk.feedback.portal.services import ANONYMOUS_LIMIT
 from estatedesk.feedback.services import feedback_comment_add, feedback_item_register
-from estatedesk.feedback.services_portal import ANONYMOUS_LIMIT, MAX_PHOTO_BYTES, photos_check
 from estatedesk.org.models import Building
 from estatedesk.owners.models import Resident
 

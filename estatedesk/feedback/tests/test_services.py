@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 from estatedesk.common.errors import DomainError
 from estatedesk.feedback import selectors, sla
 from estatedesk.feedback.choices import Category, Channel, EventKind, Kind, Priority, SlaClock, Status
+from estatedesk.feedback.escalation import sla_sweep
 from estatedesk.feedback.models import Escalation, FeedbackItem, SlaPolicy, TimelineEvent
 from estatedesk.feedback.selectors import ItemFilters, item_list
 from estatedesk.feedback.services import (
@@ -26,7 +27,6 @@ from estatedesk.feedback.services import (
     feedback_item_report_to_hq,
     feedback_item_step,
     seed_sla_policies,
-    sla_sweep,
     staff_talk_record,
 )
 from estatedesk.feedback.tests.helpers import add_member, local, register, walk
@@ -653,8 +653,13 @@ def test_ir_8_major_or_hot_complaint_is_reported_to_hq_with_its_content(world):
         "registered_at": utc(local(*TUESDAY, 10, 0)),
         "status": Status.REGISTERED,
         "progress": [
-            {"at": utc(local(*TUESDAY, 10, 0)), "step": "registered", "note": ""},
-            {"at": utc(local(*TUESDAY, 10, 20)), "step": "supervisor_contacted", "note": ""},
+            {"at": utc(local(*TUESDAY, 10, 0)), "step": "registered", "what": "Registered", "note": ""},
+            {
+                "at": utc(local(*TUESDAY, 10, 20)),
+                "step": "supervisor_contacted",
+                "what": "Supervisor contacted",
+                "note": "",
+            },
         ],
     }
     item.refresh_from_db()

@@ -17,10 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from estatedesk.common.months import parse_month
 from estatedesk.feedback.choices import Category, Channel, Kind, Status
 from estatedesk.feedback.models import FeedbackItem
-from estatedesk.feedback.selectors_stats import month_statistics, parse_month
 from estatedesk.feedback.services import feedback_item_step
+from estatedesk.feedback.statistics.selectors import month_statistics
 from estatedesk.feedback.tests.helpers import api_for, assert_error, local, register, walk
 from estatedesk.owners.choices import Relation
 from estatedesk.owners.models import Occupancy, Resident

@@ -324,7 +324,7 @@ def test_fb_2_step_forms_move_the_item_along_the_whole_path(world, crew, staff):
     )
     page = agent.get(detail_url(item))
     timeline = page.context["timeline"]
-    assert [(row["who"], row["what"]) for row in timeline] == [
+    assert [(row.who, row.what) for row in timeline] == [
         ("agent_a", "Registered"),
         ("agent_a", "Supervisor contacted"),
         ("dept_supervisor_a", "Record the handling opinion"),
@@ -335,10 +335,10 @@ def test_fb_2_step_forms_move_the_item_along_the_whole_path(world, crew, staff):
         ("agent_a", "Customer informed"),
         ("agent_a", "Close"),
     ]
-    assert "Supervisor: dept_supervisor_a" in timeline[1]["details"]
-    assert "Executor: executor_a" in timeline[3]["details"]
-    assert "How: Phone call" in timeline[7]["details"]
-    assert timeline[7]["message"] == "Called the owner: fixed."
+    assert "Supervisor: dept_supervisor_a" in timeline[1].details
+    assert "Executor: executor_a" in timeline[3].details
+    assert "How: Phone call" in timeline[7].details
+    assert timeline[7].message == "Called the owner: fixed."
     assert page.context["step_forms"] == []
     assert 'data-testid="no-steps"' in body(page)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from estatedesk.feedback.mailbox import PollResult, mailbox_poll, mailbox_poll_all
+from estatedesk.feedback.intake.mailbox import PollResult, mailbox_poll, mailbox_poll_all
 from estatedesk.feedback.models import Mailbox
 
 

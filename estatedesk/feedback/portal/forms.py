@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from estatedesk.feedback.choices import Category, Kind, Rating
-from estatedesk.feedback.services_portal import MAX_PHOTO_BYTES, MAX_PHOTOS
+from estatedesk.feedback.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from estatedesk.org.models import Unit
 from estatedesk.owners.contacts import is_valid_phone, normalize_phone
 

@@ -3,7 +3,7 @@ letters, digits and dashes, so "new", "mine", "rate" and "sheet" never name a pr
 
 from django.urls import path
 
-from estatedesk.feedback import views_portal
+from estatedesk.feedback.portal import views as views_portal
 
 app_name = "feedback_portal"
 urlpatterns = [

@@ -23,9 +23,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
-from estatedesk.feedback import qr, selectors_portal, services, services_portal
+from estatedesk.feedback import services
 from estatedesk.feedback.choices import Channel
-from estatedesk.feedback.forms_portal import FeedbackReportForm, RatingForm
+from estatedesk.feedback.intake import qr
+from estatedesk.feedback.portal import selectors as selectors_portal
+from estatedesk.feedback.portal import services as services_portal
+from estatedesk.feedback.portal.forms import FeedbackReportForm, RatingForm
 from estatedesk.org.permissions import can
 from estatedesk.owners.selectors_portal import portal_resident
 

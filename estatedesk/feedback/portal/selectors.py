@@ -15,7 +15,8 @@ from django.db.models import Case, Prefetch, QuerySet, Value, When
 from django.http import Http404
 
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
-from estatedesk.feedback.choices import EventKind, Status
+from estatedesk.feedback import events
+from estatedesk.feedback.choices import Status
 from estatedesk.feedback.models import FeedbackItem, TimelineEvent
 from estatedesk.org.choices import BuildingKind
 from estatedesk.org.models import Building, Project, Unit
@@ -99,14 +100,8 @@ def owner_items_page(*, user: Any, page_number: Any, per_page: int = 20) -> Page
     for item in page.object_list:
         item.is_rateable = item_is_rateable(item)  # type: ignore[attr-defined]
         for event in item.public_events:  # type: ignore[attr-defined]
-            event.label = event_label(event)
+            event.label = events.describe(event, for_customer=True).what
     return page
-
-
-def event_label(event: TimelineEvent) -> str:
-    if event.kind == EventKind.TRANSITION and event.to_status in Status.values:
-        return str(Status(event.to_status).label)
-    return str(event.get_kind_display())
 
 
 def owner_item_get(*, user: Any, reference: str) -> FeedbackItem:

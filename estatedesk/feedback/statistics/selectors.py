@@ -8,20 +8,20 @@ the cost follows the month's items, not the table's (bench/RESULTS.md has the fi
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Count, F, FloatField, Func, Q, Sum
 from django.utils import timezone
 
+from estatedesk.common.months import month_bounds
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
-from estatedesk.feedback import selectors_ui
 from estatedesk.feedback.choices import OPEN_STATUSES, Category, Channel, Kind, SlaClock, Status
 from estatedesk.feedback.models import FeedbackItem
 from estatedesk.org.models import Project
+from estatedesk.org.selectors import filter_projects
 
 # clock -> (due column, done column): a clock is met when it was done by its due time
 CLOCKS = {
@@ -93,41 +93,11 @@ class MonthStatistics:
         )
 
 
-MONTH_PATTERN = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
-
-
-def parse_month(text: str) -> date | None:
-    """Month "2026-11", as <input type="month"> sends it, is date(2026, 11, 1); anything else is None."""
-    match = MONTH_PATTERN.fullmatch(text.strip())
-    if match is None:
-        return None
-    year, month = int(match[1]), int(match[2])
-    if not (1970 <= year <= 9998 and 1 <= month <= 12):  # 9999-12 has no following month
-        return None
-    return date(year, month, 1)
-
-
-def current_month(now: datetime | None = None) -> date:
-    """The first day of the month it is now in the company's time zone."""
-    return timezone.localdate(now, timezone.get_default_timezone()).replace(day=1)
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """The month's first instant and the next month's, in the company's time zone (Asia/Shanghai,
-    settings.TIME_ZONE), whatever time zone the request has activated: one month, one set of figures."""
-    first = month.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    zone = timezone.get_default_timezone()
-    return datetime.combine(first, time(), zone), datetime.combine(following, time(), zone)
-
-
 def statistics_projects(*, user: Any) -> list[Project]:
     """The projects a user may pick: those of the item list's filter where the user is staff (a staff
     member who also lives somewhere sees their home project, but not its statistics)."""
     scope = scope_for(user)
-    return [
-        p for p in selectors_ui.filter_projects(user=user) if scope.is_global or p.pk in scope.project_ids
-    ]
+    return [p for p in filter_projects(user=user) if scope.is_global or p.pk in scope.project_ids]
 
 
 def statistics_project_get(*, user: Any, code: str) -> Project:

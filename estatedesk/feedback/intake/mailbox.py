@@ -47,12 +47,14 @@ from django.utils.translation import gettext as _
 from imap_tools import BaseMailBox, MailBox, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError
 
-from estatedesk.feedback.choices import Category, Channel, EventKind, Kind
+from estatedesk.feedback import events
+from estatedesk.feedback.choices import Category, Channel, Kind
 from estatedesk.feedback.models import FeedbackItem, InboundMessage, Mailbox, TimelineEvent
-from estatedesk.feedback.services import feedback_item_register, project_staff
+from estatedesk.feedback.services import feedback_item_register
 from estatedesk.notifications.services import notify
 from estatedesk.org.choices import Role
 from estatedesk.org.models import Project
+from estatedesk.org.selectors import project_staff
 from estatedesk.owners.models import Resident
 
 logger = logging.getLogger(__name__)
@@ -432,14 +434,13 @@ def feedback_email_reply_add(
     attachments: Sequence[str] = (),
 ) -> TimelineEvent:
     """A customer's emailed reply on the item's timeline (shown to the customer), and the supervisors told."""
-    event = TimelineEvent.objects.create(
+    event = events.email_reply_received(
         item=item,
-        at=timezone.now(),
-        actor=None,
-        kind=EventKind.EMAIL_REPLY,
-        message=body.strip() + _attachments_note(attachments),
-        data={"from": sender, "subject": subject, "message_id": message_id, "attachments": list(attachments)},
-        is_public=True,
+        sender=sender,
+        subject=subject,
+        message_id=message_id,
+        body=body.strip() + _attachments_note(attachments),
+        attachments=attachments,
     )
     watchers = [item.supervisor, *project_staff(project=item.project, roles={Role.CS_SUPERVISOR})]
     notify(

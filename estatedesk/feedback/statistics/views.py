@@ -1,5 +1,5 @@
 """The month's feedback statistics page (R-FB-7): what the CS department brings to the general manager's
-monthly meeting. Thin: the query in, `selectors_stats.month_statistics`, the page out; the API serves the
+monthly meeting. Thin: the query in, `statistics.selectors.month_statistics`, the page out; the API serves the
 same figures from the same function."""
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from estatedesk.feedback import selectors_stats, selectors_ui
-from estatedesk.feedback.forms_stats import StatisticsFilterForm
-from estatedesk.feedback.selectors_stats import MonthStatistics, Share
+from estatedesk.common import months
+from estatedesk.feedback.selectors import duration_text
+from estatedesk.feedback.statistics import selectors as selectors_stats
+from estatedesk.feedback.statistics.forms import StatisticsFilterForm
+from estatedesk.feedback.statistics.selectors import MonthStatistics, Share
 from estatedesk.org.permissions import can_anywhere
 
 
@@ -86,9 +88,9 @@ def statistics(request: HttpRequest) -> HttpResponse:
     if not can_anywhere(request.user, "feedback.view"):  # the item list's check
         raise PermissionDenied
     user = request.user
-    this_month = selectors_stats.current_month()
+    this_month = months.current_month()
     month_text = request.GET.get("month", "").strip()
-    month = selectors_stats.parse_month(month_text) if month_text else this_month
+    month = months.parse_month(month_text) if month_text else this_month
     invalid_month = month_text if month is None else ""
     month = month or this_month
     project_code = request.GET.get("project", "").strip()
@@ -114,7 +116,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
             "project": project,
             "sections": sections,
             "chart_data": _chart_data(sections, stats) if stats.total else None,
-            "average_handling": selectors_ui.duration_text(round(stats.average_handling_seconds))
+            "average_handling": duration_text(round(stats.average_handling_seconds))
             if stats.average_handling_seconds is not None
             else "",
             "links": {

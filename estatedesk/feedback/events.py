@@ -1,0 +1,370 @@
+"""The timeline of a feedback item: the only code that creates `TimelineEvent` rows, one function per kind,
+and `describe()`, the one reading of an event in words that the staff page, the owner's page, the PDF and
+the API share (after Saleor's `order/events.py`).
+
+Events are append-only. `data` keeps the facts (ids, choice values) so that a description can be given
+again in any language; `describe()` never shows a raw code to a person: unknown values are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from estatedesk.feedback.choices import (
+    Category,
+    EventKind,
+    InformedBy,
+    Kind,
+    Priority,
+    Rating,
+    SlaClock,
+    Status,
+    TalkKind,
+)
+from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, TimelineEvent
+
+# events a customer raised or that came from them, when no staff actor is recorded
+CUSTOMER_KINDS = frozenset({EventKind.REGISTERED, EventKind.RATING, EventKind.EMAIL_REPLY})
+# channels where customers register themselves
+SELF_SERVICE_CHANNELS = frozenset({"portal", "qr", "email"})
+# data keys of step events holding the user id of an assignee
+PERSON_KEYS = ("supervisor_id", "executor_id")
+
+
+def _create(
+    *,
+    item: FeedbackItem,
+    actor: Any,
+    kind: str,
+    message: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    data: dict[str, Any] | None = None,
+    is_public: bool = False,
+    at: datetime | None = None,
+) -> TimelineEvent:
+    return TimelineEvent.objects.create(
+        item=item,
+        at=at or timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=kind,
+        message=message,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+        is_public=is_public,
+    )
+
+
+# --- one writer per kind ----------------------------------------------------------------------------------
+
+
+def registered(*, item: FeedbackItem, actor: Any, at: datetime) -> TimelineEvent:
+    """R-FB-1: the item is on file (shown to the customer)."""
+    return _create(
+        item=item,
+        actor=actor,
+        kind=EventKind.REGISTERED,
+        to_status=Status.REGISTERED,
+        at=at,
+        is_public=True,
+        data={"channel": item.channel},
+    )
+
+
+def step_taken(
+    *,
+    item: FeedbackItem,
+    actor: Any,
+    step: str,
+    from_status: str,
+    to_status: str,
+    note: str,
+    data: dict[str, Any],
+    is_public: bool,
+    at: datetime | None = None,
+) -> TimelineEvent:
+    """A step of the R-FB path (workflow.STEPS); `data` holds what the step set (assignee, how the customer
+    was told, the clocks it restarted)."""
+    return _create(
+        item=item,
+        actor=actor,
+        kind=EventKind.TRANSITION,
+        from_status=from_status,
+        to_status=to_status,
+        message=note,
+        data={"step": step, **data},
+        is_public=is_public,
+        at=at,
+    )
+
+
+def comment_added(*, item: FeedbackItem, actor: Any, message: str, is_public: bool) -> TimelineEvent:
+    return _create(item=item, actor=actor, kind=EventKind.COMMENT, message=message, is_public=is_public)
+
+
+def major_alert_sent(*, item: FeedbackItem, actor: Any, notified: Sequence[int]) -> TimelineEvent:
+    """R-FB-3: the general manager was alerted."""
+    return _create(item=item, actor=actor, kind=EventKind.MAJOR_ALERT, data={"notified": list(notified)})
+
+
+def escalated(
+    *, item: FeedbackItem, clock: str, level: int, notified: Sequence[int], at: datetime, cycle: int = 0
+) -> TimelineEvent:
+    """An SLA clock was overdue and went up one level (by the sweep, no actor)."""
+    return _create(
+        item=item,
+        actor=None,
+        kind=EventKind.ESCALATED,
+        at=at,
+        data={"clock": clock, "level": level, "notified": list(notified), "cycle": cycle},
+    )
+
+
+def attachments_added(*, item: FeedbackItem, actor: Any, names: Sequence[str]) -> TimelineEvent:
+    return _create(item=item, actor=actor, kind=EventKind.ATTACHMENT, data={"files": list(names)})
+
+
+def staff_talk_recorded(
+    *, item: FeedbackItem, actor: Any, employee: str, kind: str, notes: str
+) -> TimelineEvent:
+    """R-FB-4: a talk with, or criticism of, the employee."""
+    return _create(
+        item=item,
+        actor=actor,
+        kind=EventKind.STAFF_TALK,
+        message=notes,
+        data={"employee": employee, "kind": kind},
+    )
+
+
+def rated(*, item: FeedbackItem, actor: Any, rating: str, comment: str) -> TimelineEvent:
+    return _create(
+        item=item,
+        actor=actor,
+        kind=EventKind.RATING,
+        message=comment,
+        data={"rating": rating},
+        is_public=True,
+    )
+
+
+def reported_to_hq(*, item: FeedbackItem, actor: Any) -> TimelineEvent:
+    """R-IR-8: handed to HQ reporting as an instant report."""
+    return _create(item=item, actor=actor, kind=EventKind.HQ_REPORT, data={"reference": item.reference})
+
+
+def email_reply_received(
+    *, item: FeedbackItem, sender: str, subject: str, message_id: str, body: str, attachments: Sequence[str]
+) -> TimelineEvent:
+    """R-CH-4: the customer's emailed reply, threaded onto the item (shown to the customer)."""
+    return _create(
+        item=item,
+        actor=None,
+        kind=EventKind.EMAIL_REPLY,
+        message=body,
+        data={"from": sender, "subject": subject, "message_id": message_id, "attachments": list(attachments)},
+        is_public=True,
+    )
+
+
+def execution_record_changed(
+    *, item: FeedbackItem, actor: Any, changes: dict[str, list[str]], is_public: bool = False
+) -> TimelineEvent:
+    """R-FB-8: fields of 附表二 changed; `changes` maps each field to [before, after]."""
+    return _create(
+        item=item,
+        actor=actor,
+        kind=EventKind.EXECUTION_RECORD,
+        data={"changes": changes},
+        is_public=is_public,
+    )
+
+
+def reclassified(
+    *, item: FeedbackItem, actor: Any, changes: dict[str, list[Any]], reason: str, clocks: dict[str, Any]
+) -> TimelineEvent:
+    """Kind, category, location, department, priority or flags changed after registration; `changes` maps
+    each field to [before, after] (ids for foreign keys), `clocks` the deadlines recomputed."""
+    return _create(
+        item=item,
+        actor=actor,
+        kind=EventKind.RECLASSIFIED,
+        message=reason,
+        data={"changes": changes, "clocks": clocks},
+    )
+
+
+# --- reading an event in words ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Description:
+    at: datetime  # in the company's time zone
+    kind: str
+    who: str
+    what: str
+    details: list[str] = field(default_factory=list)
+    message: str = ""
+    is_public: bool = False
+
+
+def _label(choices: Any, value: Any) -> str:
+    return str(choices(value).label) if value in choices.values else ""
+
+
+FIELD_CHOICES: dict[str, Any] = {
+    "kind": Kind,
+    "category": Category,
+    "priority": Priority,
+}
+
+
+def _field_label(model: Any, name: str) -> str:
+    try:
+        return str(getattr(model._meta.get_field(name), "verbose_name", name))
+    except FieldDoesNotExist:  # an old event naming a field that no longer exists
+        return ""
+
+
+def _value_text(name: str, value: Any, names: dict[str, dict[int, str]]) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if name in FIELD_CHOICES:
+        return _label(FIELD_CHOICES[name], value) or "—"
+    if name in names and str(value).isdigit():
+        return names[name].get(int(value), "—")
+    return str(value) if value not in (None, "") else "—"
+
+
+def describe(
+    event: TimelineEvent,
+    *,
+    for_customer: bool = False,
+    names: dict[str, dict[int, str]] | None = None,
+) -> Description:
+    """The event as a person reads it: who, what, details, in the active language and local time. A
+    customer sees no staff names (the company acts) and no internal details."""
+    names = names or {}
+    data = event.data or {}
+    who = _who(event, data, for_customer=for_customer)
+    what = _label(EventKind, event.kind) or _("Event")
+    if event.kind == EventKind.TRANSITION:
+        what = _step_label(data.get("step")) or _label(Status, event.to_status) or what
+    details = [] if for_customer else _details(event, data, names)
+    if for_customer and event.to_status in Status.values and event.kind == EventKind.TRANSITION:
+        what = _label(Status, event.to_status)
+    return Description(
+        at=timezone.localtime(event.at, timezone.get_default_timezone()),
+        kind=event.kind,
+        who=who,
+        what=what,
+        details=details,
+        message=event.message,
+        is_public=event.is_public,
+    )
+
+
+def _who(event: TimelineEvent, data: dict[str, Any], *, for_customer: bool) -> str:
+    if for_customer:
+        by_customer = event.kind in (EventKind.RATING, EventKind.EMAIL_REPLY) or (
+            event.kind == EventKind.REGISTERED and data.get("channel") in SELF_SERVICE_CHANNELS
+        )
+        return _("Customer") if by_customer else _("Property service")
+    if event.actor is not None:
+        return str(event.actor)
+    return _("Customer") if event.kind in CUSTOMER_KINDS else _("System")
+
+
+def _step_label(step: Any) -> str:
+    from estatedesk.feedback.workflow import STEPS  # the step table reads choices only; no cycle
+
+    return str(STEPS[step].label) if step in STEPS else ""
+
+
+def _details(event: TimelineEvent, data: dict[str, Any], names: dict[str, dict[int, str]]) -> list[str]:
+    details: list[str] = []
+    if event.to_status in Status.values and event.kind in (EventKind.TRANSITION, EventKind.REGISTERED):
+        details.append(_("Status: %(status)s") % {"status": _label(Status, event.to_status)})
+    if data.get("how") in InformedBy.values:
+        details.append(_("How: %(how)s") % {"how": _label(InformedBy, data["how"])})
+    for key, label in (("supervisor_id", _("Supervisor")), ("executor_id", _("Executor"))):
+        person = names.get(key, {}).get(int(data[key])) if str(data.get(key, "")).isdigit() else None
+        if person:
+            details.append(f"{label}: {person}")
+    if event.kind == EventKind.ESCALATED and data.get("clock") in SlaClock.values:
+        details.append(
+            _("%(clock)s overdue, level %(level)s")
+            % {"clock": _label(SlaClock, data["clock"]), "level": data.get("level", "")}
+        )
+    if event.kind == EventKind.RATING and data.get("rating") in Rating.values:
+        details.append(_label(Rating, data["rating"]))
+    if event.kind == EventKind.STAFF_TALK:
+        details.append(f"{data.get('employee', '')} · {_label(TalkKind, data.get('kind'))}")
+    if event.kind == EventKind.ATTACHMENT and data.get("files"):
+        details.append(", ".join(str(name) for name in data["files"]))
+    changes = data.get("changes")
+    if event.kind == EventKind.EXECUTION_RECORD and isinstance(changes, dict):
+        labels = [_field_label(ExecutionRecord, name) for name in changes]
+        details.append(_("Changed: %(fields)s") % {"fields": ", ".join(label for label in labels if label)})
+    if event.kind == EventKind.RECLASSIFIED and isinstance(changes, dict):
+        for name, pair in changes.items():
+            label = _field_label(FeedbackItem, name)
+            if label and isinstance(pair, list) and len(pair) == 2:
+                before, after = (_value_text(name, value, names) for value in pair)
+                details.append(f"{label}: {before} → {after}")
+    restarted = data.get("restarted")
+    if isinstance(restarted, list) and restarted:
+        clocks = ", ".join(_label(SlaClock, clock) for clock in restarted if clock in SlaClock.values)
+        details.append(_("Clocks restarted: %(clocks)s") % {"clocks": clocks})
+    return details
+
+
+def referenced_names(events: Iterable[TimelineEvent]) -> dict[str, dict[int, str]]:
+    """The names of the people, departments and places events refer to by id, a query per kind at most:
+    {data key: {id: name}}."""
+    from estatedesk.org.models import Building, Department, Unit
+
+    events = list(events)
+    user_ids = {
+        int(value)
+        for event in events
+        for key in PERSON_KEYS
+        if str(value := (event.data or {}).get(key, "")).isdigit()
+    }
+    user_ids |= _reclassified_ids(events, "supervisor") | _reclassified_ids(events, "executor")
+    users = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    names: dict[str, dict[int, str]] = dict.fromkeys((*PERSON_KEYS, "supervisor", "executor"), users)
+    for key, model, text in (
+        ("department", Department, str),
+        ("building", Building, lambda row: row.name),
+        ("unit", Unit, lambda row: row.label),
+    ):
+        ids = _reclassified_ids(events, key)
+        names[key] = {row.pk: text(row) for row in model.objects.filter(pk__in=ids)} if ids else {}
+    return names
+
+
+def _reclassified_ids(events: list[TimelineEvent], key: str) -> set[int]:
+    return {
+        int(value)
+        for event in events
+        if event.kind == EventKind.RECLASSIFIED and isinstance((event.data or {}).get("changes"), dict)
+        for value in event.data["changes"].get(key, [])
+        if str(value).isdigit()
+    }
+
+
+def describe_all(events: Iterable[TimelineEvent], *, for_customer: bool = False) -> list[Description]:
+    """`describe` for a whole timeline, with the names it needs fetched once."""
+    events = list(events)
+    names = {} if for_customer else referenced_names(events)
+    return [describe(event, for_customer=for_customer, names=names) for event in events]

@@ -1,7 +1,17 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from estatedesk.common.admin import AuditedAdmin
-from estatedesk.owners.models import ContactChangeRequest, ImportBatch, Occupancy, Resident, ResidentPhone
+from estatedesk.owners.models import (
+    ContactChangeRequest,
+    EmailChange,
+    ImportBatch,
+    Occupancy,
+    Resident,
+    ResidentPhone,
+)
 
 
 class OccupancyInline(admin.TabularInline):
@@ -34,3 +44,18 @@ class ImportBatchAdmin(admin.ModelAdmin):
 class ContactChangeRequestAdmin(admin.ModelAdmin):
     list_display = ("resident", "status", "created_at", "reviewed_by")
     list_filter = ("status",)
+
+
+@admin.register(EmailChange)
+class EmailChangeAdmin(admin.ModelAdmin):
+    """Read only: a change is confirmed by the account holder or reported from the old address, never here."""
+
+    list_display = ("resident", "new_email", "status", "requested_by", "created_at", "expires_at")
+    list_filter = ("status",)
+    search_fields = ("resident__name", "new_email", "old_email")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -8,6 +8,10 @@ number count against one account, so changing the format does not buy more attem
 A number matches a user when it is one of the phones of a resident with a portal account
 (`Resident.user`), or the user's own `User.phone`. A number shared by several accounts (a family's
 landline) signs in nobody: we refuse rather than guess.
+
+Staff accounts never sign in through an owner route (issue 16): a resident's phones, which customer-service
+staff may edit, never name an account that holds a staff membership or Django's is_staff/is_superuser
+(`is_staff_account`); such an account is found only by its own `User.phone`, which only administrators set.
 """
 
 from __future__ import annotations
@@ -19,14 +23,32 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.contrib.auth import check_password_with_timing_attack_mitigation, get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
+from estatedesk.org.models import Membership
 from estatedesk.owners.contacts import is_mobile, is_valid_phone, normalize_phone
 
 # What people type for a phone number: digits, spaces, +, dashes, dots and brackets; nothing else.
 PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{7,30}$")
+
+
+def staff_account_q() -> Q:
+    """Accounts that hold staff rights: any org membership (active or not: a membership switched on again
+    would give an owner session staff roles), Django's is_staff or is_superuser."""
+    return (
+        Q(is_staff=True) | Q(is_superuser=True) | Q(Exists(Membership.objects.filter(user_id=OuterRef("pk"))))
+    )
+
+
+def is_staff_account(user: Any) -> bool:
+    """Does this account hold staff rights? Such an account never signs in through an owner route."""
+    if user is None or getattr(user, "pk", None) is None:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return Membership.objects.filter(user_id=user.pk).exists()
 
 
 def phone_number_of(raw: str | None) -> str:
@@ -54,13 +76,17 @@ def _user_phone_spellings(number: str) -> list[str]:
 
 
 def users_with_phone(*, number: str, owners_only: bool = False) -> list[Any]:
-    """At most two users whose account carries `number` (normalized): enough to tell one from several."""
+    """At most two users whose account carries `number` (normalized): enough to tell one from several.
+
+    A resident's phone names only owner accounts, never a staff account; `owners_only` (the owner routes)
+    leaves staff accounts out altogether."""
     if not number:
         return []
-    condition = Q(resident__phones__number=number) | Q(phone__in=_user_phone_spellings(number))
+    owner_phone = Q(resident__phones__number=number) & ~staff_account_q()
+    condition = owner_phone | Q(phone__in=_user_phone_spellings(number))
     users = get_user_model().objects.filter(condition)
     if owners_only:
-        users = users.filter(resident__isnull=False)
+        users = users.filter(resident__isnull=False).exclude(staff_account_q())
     return list(users.select_related("resident").distinct().order_by("pk")[:2])
 
 

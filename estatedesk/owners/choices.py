@@ -32,3 +32,10 @@ class ChangeRequestStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for confirmation")
     APPROVED = "approved", _("Confirmed")
     REJECTED = "rejected", _("Rejected")
+
+
+class EmailChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the account holder")
+    CONFIRMED = "confirmed", _("Confirmed by the account holder")
+    REPORTED = "reported", _("Reported as not asked for")
+    REPLACED = "replaced", _("Replaced or withdrawn")

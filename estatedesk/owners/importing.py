@@ -11,6 +11,8 @@ is often shared by a household, so it identifies nobody), then by name. A
 person not on file is created, or, when a resident of the project has the same name and the same phone
 (one person may hold several units), that resident gets the unit. Blank cells and masked values
 ("138****1234", the way exports show them) never erase what is on file; phones are only ever added.
+A new email for a resident with a portal account is their sign-in address: it is not written, but waits
+for the account holder's confirmation (`email_change`), like any other change of that address.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from estatedesk.org.permissions import require
 from estatedesk.owners import spreadsheet
 from estatedesk.owners.choices import ContactPreference, ImportStatus, Relation
 from estatedesk.owners.contacts import is_mobile, mask_id_number, name_initials, phone_last4
+from estatedesk.owners.email_change import email_change_request, needs_confirmation
 from estatedesk.owners.models import ImportBatch, Occupancy, Resident, ResidentPhone
 from estatedesk.owners.services import RESIDENT_FIELDS
 from estatedesk.owners.spreadsheet import Problem, Row, Sheet
@@ -85,6 +88,7 @@ class _Person:
     new_phones: list[str] = field(default_factory=list)
     fields_changed: bool = False
     before: dict[str, Any] | None = None  # the history values before the import touched them
+    requested_email: str = ""  # a new sign-in address, waiting for the account holder (not written)
 
 
 @dataclass
@@ -429,6 +433,11 @@ def _update_person(person: _Person, values: dict[str, Any], archive: _Archive) -
     changed = False
     for key, attribute in RESIDENT_VALUES.items():
         value = values.get(key)
+        if attribute == "email" and value and needs_confirmation(resident):
+            if value.lower() != resident.email.lower() and value != person.requested_email:
+                person.requested_email = value
+                changed = True
+            continue
         if value and getattr(resident, attribute) != value:
             setattr(resident, attribute, value)
             person.fields_changed = True
@@ -544,7 +553,9 @@ def _refuse_unless_ready(batch: ImportBatch) -> None:
         )
 
 
-def import_commit(*, actor: Any, batch: ImportBatch, progress: Progress | None = None) -> ImportBatch:
+def import_commit(
+    *, actor: Any, batch: ImportBatch, progress: Progress | None = None, base_url: str = ""
+) -> ImportBatch:
     """Import a checked batch: read the stored file again, check it again against the archive as it is
     now, and write every row in one transaction, or nothing. A batch that turns out to have problems now
     is marked `invalid` with them and nothing is imported."""
@@ -564,7 +575,7 @@ def import_commit(*, actor: Any, batch: ImportBatch, progress: Progress | None =
             _record_check(batch, sheet, plan)
             batch.save()
             return batch
-        _write(actor=actor, project=batch.project, plan=plan, progress=progress)
+        _write(actor=actor, project=batch.project, plan=plan, progress=progress, base_url=base_url)
         before = {"status": batch.status}
         batch.status = ImportStatus.COMMITTED
         batch.summary = dict(plan.counts)
@@ -581,7 +592,9 @@ def import_commit(*, actor: Any, batch: ImportBatch, progress: Progress | None =
     return batch
 
 
-def _write(*, actor: Any, project: Project, plan: _Plan, progress: Progress | None) -> None:
+def _write(
+    *, actor: Any, project: Project, plan: _Plan, progress: Progress | None, base_url: str = ""
+) -> None:
     """The plan as a handful of bulk statements (the caller holds the transaction)."""
     now = timezone.now()
     new_phones = [
@@ -643,6 +656,11 @@ def _write(*, actor: Any, project: Project, plan: _Plan, progress: Progress | No
         done += count
         if progress is not None:
             progress("writing", done, total)
+    for person in plan.touched_persons.values():
+        if person.requested_email:
+            email_change_request(
+                actor=actor, resident=person.resident, new_email=person.requested_email, base_url=base_url
+            )
 
 
 def _bulk_update(model: type[Model], objects: Any, fields: list[str], now: Any) -> None:

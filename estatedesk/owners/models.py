@@ -1,5 +1,6 @@
 """The owner archive (业户档案, R-OA-1/2): residents, their phones, the units they occupy, imports,
-completeness snapshots, owners' own corrections, and one-time sign-in codes for the owner portal.
+completeness snapshots, owners' own corrections, changes of the email of residents with a portal account
+(which wait for the account holder), and one-time sign-in codes for the owner portal.
 
 A resident's history is the audit trail: every service that changes a resident writes an audit row with
 the fields before and after (`common.audit`).
@@ -15,7 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from estatedesk.common.models import TimeStampedModel
 from estatedesk.common.scoping import EVERYTHING, NO_ROWS, Scope, ScopedManager
 from estatedesk.org.models import Project, Unit
-from estatedesk.owners.choices import ChangeRequestStatus, ContactPreference, IdType, ImportStatus, Relation
+from estatedesk.owners.choices import (
+    ChangeRequestStatus,
+    ContactPreference,
+    EmailChangeStatus,
+    IdType,
+    ImportStatus,
+    Relation,
+)
 
 
 class Resident(TimeStampedModel):
@@ -246,6 +254,71 @@ class ContactChangeRequest(TimeStampedModel):
             )
         if scope.is_owner:
             condition |= Q(resident__user_id=scope.user_id)
+        return condition
+
+
+class EmailChange(TimeStampedModel):
+    """A new email for a resident with a portal account (issue 16). The resident's email is also the
+    account's sign-in address, so whoever asks (staff, the importer, an owner's confirmed correction) the
+    change waits for the account holder: a link goes to the new address, to be opened while signed in as
+    the account holder, and a notice goes to the old address, with a link to report it. Until then the
+    old email stays on file and signs in. At most one change per resident is pending."""
+
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="email_changes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account holder"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    old_email = models.EmailField(_("old email"), blank=True)
+    new_email = models.EmailField(_("new email"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked for by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=EmailChangeStatus.choices, default=EmailChangeStatus.PENDING
+    )
+    expires_at = models.DateTimeField(_("valid until"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("email change")
+        verbose_name_plural = _("email changes")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(status="pending"),
+                name="one_pending_email_change_per_resident",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} → {self.new_email} ({self.get_status_display()})"
+
+    @classmethod
+    def scope_filter(cls, scope: Scope) -> Q:
+        condition = NO_ROWS
+        if scope.is_global:
+            condition = EVERYTHING
+        elif scope.is_staff_member:
+            condition = Q(
+                resident_id__in=Occupancy.objects.filter(
+                    unit__project_id__in=sorted(scope.project_ids)
+                ).values("resident_id")
+            )
+        if scope.is_owner:
+            condition |= Q(user_id=scope.user_id)
         return condition
 
 

@@ -13,11 +13,12 @@ from django.utils import timezone
 from estatedesk.common.scoping import get_for_user_or_404
 from estatedesk.org.choices import UnitStatus
 from estatedesk.org.models import Project, Unit
-from estatedesk.owners.choices import ChangeRequestStatus, Relation
+from estatedesk.owners.choices import ChangeRequestStatus, EmailChangeStatus, Relation
 from estatedesk.owners.contacts import normalize_phone
 from estatedesk.owners.models import (
     CompletenessSnapshot,
     ContactChangeRequest,
+    EmailChange,
     ImportBatch,
     Occupancy,
     Resident,
@@ -130,6 +131,18 @@ def resident_household(*, user: Any, resident: Resident) -> QuerySet[Occupancy]:
         .exclude(resident=resident)
         .select_related("resident", "unit")
         .order_by("unit__label", "relation")
+    )
+
+
+def email_change_pending(*, resident: Resident) -> EmailChange | None:
+    """The resident's new email that waits for the account holder's confirmation (issue 16), if any.
+    The caller has already reached `resident` through its scope (a staff page or the owner's own)."""
+    return (
+        EmailChange.objects.filter(
+            resident=resident, status=EmailChangeStatus.PENDING, expires_at__gt=timezone.now()
+        )
+        .select_related("requested_by")
+        .first()
     )
 
 

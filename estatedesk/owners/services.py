@@ -1,5 +1,9 @@
 """Writes to the owner archive. Each service checks permission and rules, saves, and writes the audit row
 (the resident's history) in one transaction. The importer, the pages, the API and the portal all use these.
+
+The email of a resident with a portal account is their sign-in address: a new one waits for the account
+holder's confirmation (`email_change`), whoever types it in; removing it is direct, and the old address
+is told.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from estatedesk.owners.contacts import (
     normalize_phone,
     phone_last4,
 )
+from estatedesk.owners.email_change import email_change_request, email_removal_notice, needs_confirmation
 from estatedesk.owners.models import ContactChangeRequest, Occupancy, Resident, ResidentPhone
 
 RESIDENT_FIELDS = [
@@ -161,9 +166,23 @@ def resident_create(
     return resident
 
 
+def _take_sign_in_email(resident: Resident, values: dict[str, Any]) -> str | None:
+    """Take a new email out of `values` when it must wait for the account holder (a resident with a
+    portal account, a new non-empty address); None when it can be saved directly (no account, removed,
+    or the same address)."""
+    if "email" not in values or not needs_confirmation(resident):
+        return None
+    new_email = str(values["email"] or "").strip()
+    if not new_email or new_email.lower() == resident.email.lower():
+        return None
+    values.pop("email")
+    return new_email
+
+
 @transaction.atomic
-def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Resident:
-    """Change a resident's details; `phones` replaces the list of numbers."""
+def resident_update(*, actor: Any, resident: Resident, base_url: str = "", **changes: Any) -> Resident:
+    """Change a resident's details; `phones` replaces the list of numbers. A new email of a resident with
+    a portal account waits for the account holder (`email_change`); `base_url` starts its links."""
     project = _require_on_resident(actor, resident, "owners.edit")
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     unknown = set(changes) - {*RESIDENT_FIELDS, "phones"}
@@ -171,6 +190,7 @@ def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Reside
         raise ValueError(f"unknown fields: {sorted(unknown)}")
     _validate({"id_type": resident.id_type, **changes})
     before = resident_history_values(resident)
+    new_email = _take_sign_in_email(resident, changes)
     phones = clean_phones(changes.pop("phones")) if "phones" in changes else None
     for name, value in changes.items():
         setattr(resident, name, value.strip() if isinstance(value, str) else value)
@@ -188,6 +208,10 @@ def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Reside
             after=after,
             project_id=project.pk if project else None,
         )
+    if new_email is not None:
+        email_change_request(actor=actor, resident=resident, new_email=new_email, base_url=base_url)
+    elif before["email"] and not resident.email:
+        email_removal_notice(resident=resident, old_email=before["email"])
     return resident
 
 
@@ -252,8 +276,10 @@ def contact_change_request_submit(*, actor: Any, **requested: Any) -> ContactCha
 
 @transaction.atomic
 def contact_change_request_review(
-    *, actor: Any, change_request: ContactChangeRequest, approve: bool, note: str = ""
+    *, actor: Any, change_request: ContactChangeRequest, approve: bool, note: str = "", base_url: str = ""
 ) -> ContactChangeRequest:
+    """Staff confirm or reject an owner's correction. A confirmed new email still waits for the owner to
+    confirm it from the new address (`email_change`); the rest is applied at once."""
     change_request = ContactChangeRequest.objects.select_for_update().get(pk=change_request.pk)
     project = _require_on_resident(actor, change_request.resident, "owners.confirm_changes")
     if change_request.status != ChangeRequestStatus.PENDING:
@@ -261,7 +287,10 @@ def contact_change_request_review(
     if approve:
         # applied as the reviewer, who holds owners.confirm_changes, with the same validation as any edit
         _apply_confirmed_change(
-            actor=actor, resident=change_request.resident, requested=change_request.requested
+            actor=actor,
+            resident=change_request.resident,
+            requested=change_request.requested,
+            base_url=base_url,
         )
     change_request.status = ChangeRequestStatus.APPROVED if approve else ChangeRequestStatus.REJECTED
     change_request.reviewed_by = actor
@@ -279,9 +308,13 @@ def contact_change_request_review(
     return change_request
 
 
-def _apply_confirmed_change(*, actor: Any, resident: Resident, requested: dict[str, Any]) -> None:
+def _apply_confirmed_change(
+    *, actor: Any, resident: Resident, requested: dict[str, Any], base_url: str = ""
+) -> None:
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
     before = resident_history_values(resident)
     values = dict(requested)
+    new_email = _take_sign_in_email(resident, values)
     phones = values.pop("phones", None)
     for name, value in values.items():
         setattr(resident, name, value)
@@ -289,11 +322,17 @@ def _apply_confirmed_change(*, actor: Any, resident: Resident, requested: dict[s
     if phones is not None:
         set_phones(resident, phones)
     projects = resident_projects(resident)
-    audit_record(
-        actor=actor,
-        action="update",
-        obj=resident,
-        before=before,
-        after=resident_history_values(resident),
-        project_id=projects[0].pk if projects else None,
-    )
+    after = resident_history_values(resident)
+    if before != after:
+        audit_record(
+            actor=actor,
+            action="update",
+            obj=resident,
+            before=before,
+            after=after,
+            project_id=projects[0].pk if projects else None,
+        )
+    if new_email is not None:
+        email_change_request(actor=actor, resident=resident, new_email=new_email, base_url=base_url)
+    elif before["email"] and not resident.email:
+        email_removal_notice(resident=resident, old_email=before["email"])

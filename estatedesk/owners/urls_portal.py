@@ -7,4 +7,6 @@ urlpatterns = [
     path("profile/", views_portal.portal_profile, name="portal_profile"),
     path("login/code/", views_portal.portal_code_request, name="portal_code_request"),
     path("login/code/verify/", views_portal.portal_code_verify, name="portal_code_verify"),
+    path("email/confirm/<str:token>/", views_portal.portal_email_confirm, name="portal_email_confirm"),
+    path("email/report/<str:token>/", views_portal.portal_email_report, name="portal_email_report"),
 ]

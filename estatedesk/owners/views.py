@@ -123,6 +123,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reveal": bool(resident.id_number)
             and any(can(request.user, "owners.id.reveal", project=p) for p in projects),
             "can_edit": any(can(request.user, "owners.edit", project=p) for p in projects),
+            "pending_email": selectors.email_change_pending(resident=resident),
         },
     )
 
@@ -154,11 +155,22 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if not full and not changes["phones"]:
             changes.pop("phones")  # a masked viewer cannot see the numbers, so an empty field keeps them
         try:
-            services.resident_update(actor=request.user, resident=resident, **changes)
+            resident = services.resident_update(
+                actor=request.user, resident=resident, base_url=request.build_absolute_uri("/"), **changes
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
             messages.success(request, _("Saved."))
+            pending = selectors.email_change_pending(resident=resident)
+            if pending is not None and pending.new_email.lower() == changes.get("email", "").lower():
+                messages.info(
+                    request,
+                    _(
+                        "The new email is used once the account holder confirms it from that address; "
+                        "until then the current email stays on file and signs in."
+                    ),
+                )
             return redirect("owners:resident_detail", pk=resident.pk)
     return render(
         request, "owners/resident_edit.html", {"resident": resident, "form": form, "phones_masked": not full}
@@ -225,6 +237,7 @@ def change_request_review(request: HttpRequest, pk: int) -> HttpResponse:
             change_request=change_request,
             approve=form.cleaned_data["approve"],
             note=form.cleaned_data["note"],
+            base_url=request.build_absolute_uri("/"),
         )
     except DomainError as error:
         messages.error(request, error.message)

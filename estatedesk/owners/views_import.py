@@ -137,7 +137,9 @@ def import_problems(request: HttpRequest, pk: int) -> FileResponse:
 def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for(request, pk)
     try:
-        batch = importing.import_commit(actor=request.user, batch=batch)
+        batch = importing.import_commit(
+            actor=request.user, batch=batch, base_url=request.build_absolute_uri("/")
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -1,5 +1,7 @@
-"""The owner portal (R-OA-1, R-CH-3): the owner's home, their own contact details, and signing in with a
-one-time code. Thin views: the rules live in `portal_login` and `services`, the reads in `selectors_portal`.
+"""The owner portal (R-OA-1, R-CH-3): the owner's home, their own contact details, signing in with a
+one-time code, and the links of an email change (confirm from the new address, report from the old one).
+Thin views: the rules live in `portal_login`, `email_change` and `services`, the reads in
+`selectors_portal`.
 
 Signing in with phone and password goes through the ordinary login page (`accounts:login`, with
 `owners.auth.PhoneBackend`).
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -21,7 +24,8 @@ from django.views.decorators.http import require_http_methods
 
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
-from estatedesk.owners import portal_login, selectors_portal, services
+from estatedesk.owners import email_change, portal_login, selectors, selectors_portal, services
+from estatedesk.owners.auth import is_staff_account
 from estatedesk.owners.choices import ChangeRequestStatus, ContactPreference
 from estatedesk.owners.forms_portal import CodeRequestForm, CodeVerifyForm, ContactDetailsForm
 
@@ -65,6 +69,7 @@ def portal_profile(request: HttpRequest) -> HttpResponse:
     latest_reviewed = None
     if change_requests and change_requests[0].status != ChangeRequestStatus.PENDING:
         latest_reviewed = change_requests[0]
+    pending_email = selectors.email_change_pending(resident=resident)
     on_file = {
         "phones": [phone.number for phone in resident.phone_list],  # type: ignore[attr-defined]
         "email": resident.email,
@@ -94,6 +99,7 @@ def portal_profile(request: HttpRequest) -> HttpResponse:
             "pending": pending,
             "pending_rows": _rows(pending.requested) if pending else [],
             "latest_reviewed": latest_reviewed,
+            "pending_email": pending_email,
             "form": form,
         },
     )
@@ -132,64 +138,126 @@ def portal_code_request(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("owners:portal")
     form = CodeRequestForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["identifier"].strip()
-        portal_login.login_code_issue(identifier=identifier)
-        request.session[CODE_IDENTIFIER_SESSION_KEY] = identifier
-        next_url = request.POST.get("next", "") or request.GET.get("next", "")
-        if url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            request.session[CODE_NEXT_SESSION_KEY] = next_url
-        return redirect("owners:portal_code_verify")
+        try:
+            portal_login.login_code_issue(
+                identifier=identifier, client_address=get_client_ip_address(request) or ""
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = error.status
+        else:
+            return _code_requested(request, identifier)
     return render(
         request,
         "owners/portal_code_request.html",
         {
             "form": form,
-            "next": request.GET.get("next", ""),
+            "next": request.POST.get("next", "") or request.GET.get("next", ""),
             "valid_minutes": _minutes(),
             "codes_per_hour": portal_login.MAX_CODES_PER_HOUR,
         },
+        status=status,
     )
+
+
+def _code_requested(request: HttpRequest, identifier: str) -> HttpResponse:
+    request.session[CODE_IDENTIFIER_SESSION_KEY] = identifier
+    next_url = request.POST.get("next", "") or request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        request.session[CODE_NEXT_SESSION_KEY] = next_url
+    return redirect("owners:portal_code_verify")
 
 
 @require_http_methods(["GET", "POST"])
 def portal_code_verify(request: HttpRequest) -> HttpResponse:
-    """Step 2: the code from the email signs the owner in."""
+    """Step 2: the code from the email signs the owner in (never an account with staff rights: the
+    service refuses those, and the check is repeated here before the session is opened)."""
     if request.user.is_authenticated:
         return redirect("owners:portal")
     identifier = request.session.get(CODE_IDENTIFIER_SESSION_KEY, "")
     if not identifier:
         return redirect("owners:portal_code_request")
     form = CodeVerifyForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        user = portal_login.login_code_verify(identifier=identifier, code=form.cleaned_data["code"])
-        if user is None:
-            form.add_error(
-                "code",
-                _(
-                    "This code is not valid. A code works once, for %(minutes)s minutes, and can be "
-                    "tried %(attempts)s times; you can ask for a new one."
-                )
-                % {"minutes": _minutes(), "attempts": portal_login.MAX_ATTEMPTS},
+        try:
+            user = portal_login.login_code_verify(
+                identifier=identifier,
+                code=form.cleaned_data["code"],
+                client_address=get_client_ip_address(request) or "",
             )
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = error.status
         else:
-            next_url = request.session.get(CODE_NEXT_SESSION_KEY, "")
-            login(request, user, backend=CODE_BACKEND)
-            request.session.pop(CODE_IDENTIFIER_SESSION_KEY, None)
-            request.session.pop(CODE_NEXT_SESSION_KEY, None)
-            if next_url and url_has_allowed_host_and_scheme(
-                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            ):
-                return redirect(next_url)
-            return redirect("owners:portal")
+            if user is None or is_staff_account(user):
+                form.add_error(
+                    "code",
+                    _(
+                        "This code is not valid. A code works once, for %(minutes)s minutes, and can be "
+                        "tried %(attempts)s times; you can ask for a new one."
+                    )
+                    % {"minutes": _minutes(), "attempts": portal_login.MAX_ATTEMPTS},
+                )
+            else:
+                next_url = request.session.get(CODE_NEXT_SESSION_KEY, "")
+                login(request, user, backend=CODE_BACKEND)
+                request.session.pop(CODE_IDENTIFIER_SESSION_KEY, None)
+                request.session.pop(CODE_NEXT_SESSION_KEY, None)
+                if next_url and url_has_allowed_host_and_scheme(
+                    next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+                ):
+                    return redirect(next_url)
+                return redirect("owners:portal")
     return render(
         request,
         "owners/portal_code_verify.html",
         {"form": form, "identifier": identifier, "valid_minutes": _minutes()},
+        status=status,
     )
 
 
 def _minutes() -> int:
     return int(portal_login.CODE_VALID_FOR.total_seconds() // 60)
+
+
+# --- the links of an email change (issue 16) --------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link sent to a new address: the account holder, signed in, confirms their new email. Opening
+    the link changes nothing (mail scanners open links); the button does."""
+    context: dict[str, Any] = {"purpose": "confirm", "token": token}
+    try:
+        link = email_change.email_change_confirm_link(actor=request.user, token=token)
+        if request.method == "POST":
+            email_change.email_change_confirm(actor=request.user, token=token)
+            context["done"] = True
+    except DomainError as error:
+        return _email_change_page(request, {**context, "error": error}, status=error.status)
+    return _email_change_page(request, {**context, "change": link.change, "is_open": link.is_open})
+
+
+@require_http_methods(["GET", "POST"])
+def portal_email_report(request: HttpRequest, token: str) -> HttpResponse:
+    """The link sent to the old address: report a change nobody asked for; it is cancelled."""
+    context: dict[str, Any] = {"purpose": "report", "token": token}
+    try:
+        link = email_change.email_change_report_link(token=token)
+        if request.method == "POST":
+            email_change.email_change_report(token=token)
+            context["done"] = True
+    except DomainError as error:
+        return _email_change_page(request, {**context, "error": error}, status=error.status)
+    return _email_change_page(request, {**context, "change": link.change, "is_open": link.is_open})
+
+
+def _email_change_page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    return render(request, "owners/portal_email_change.html", context, status=status)

@@ -13,10 +13,11 @@ from rest_framework.test import APIClient
 from estatedesk.common.models import AuditEntry
 from estatedesk.org.choices import Role
 from estatedesk.org.models import Unit
-from estatedesk.owners.choices import Relation
+from estatedesk.owners.choices import EmailChangeStatus, Relation
 from estatedesk.owners.models import (
     CompletenessSnapshot,
     ContactChangeRequest,
+    EmailChange,
     Occupancy,
     Resident,
     ResidentPhone,
@@ -197,9 +198,13 @@ def test_resident_edit_keeps_history(archive, login):
     assert list(resident.phones.values_list("number", flat=True)) == ["13800001234", "053288001234"]
     resident.refresh_from_db()
     assert resident.id_number == "11010519491231002X"  # an empty field keeps the number on file
-    entry = AuditEntry.objects.get(object_type="owners.resident", action="update")
+    # owner_a signs in with this record's email: the new one waits for them (issue 16)
+    assert resident.email == ""
+    assert EmailChange.objects.get(resident=resident).new_email == "shen@example.com"
+    entry = AuditEntry.objects.get(object_type="owners.resident", action="update", changes__has_key="phones")
     assert entry.changes["phones"] == [["13800001234"], ["13800001234", "053288001234"]]
     assert entry.changes["contact_preference"] == ["phone", "sms"]
+    assert "email" not in entry.changes
     page = login(archive.agent_a).get(reverse("owners:resident_detail", args=[resident.pk])).content.decode()
     assert "053288001234" in page
 
@@ -292,7 +297,14 @@ def test_staff_confirm_an_owners_correction(archive, login):
     )
     assert list(resident.phones.values_list("number", flat=True)) == ["13800009999"]
     resident.refresh_from_db()
-    assert resident.email == "new@example.com"
+    # the new email is owner_a's sign-in address: it waits for owner_a to confirm it (issue 16)
+    assert resident.email == ""
+    pending = EmailChange.objects.get(resident=resident)
+    assert (pending.new_email, pending.status, pending.requested_by) == (
+        "new@example.com",
+        EmailChangeStatus.PENDING,
+        archive.supervisor_a,
+    )
     assert (
         login(archive.outsider)
         .post(reverse("owners:change_request_review", args=[change.pk]), {"approve": "1"})

@@ -31,7 +31,7 @@ from estatedesk.owners.choices import ImportStatus, Relation
 from estatedesk.owners.exporting import project_export
 from estatedesk.owners.importing import import_check, import_commit
 from estatedesk.owners.management.commands.import_owners import ProgressBar
-from estatedesk.owners.models import ImportBatch, Occupancy, Resident, ResidentPhone
+from estatedesk.owners.models import EmailChange, ImportBatch, Occupancy, Resident, ResidentPhone
 from estatedesk.owners.spreadsheet import COLUMNS
 
 ID_CARD = "11010519491231002X"  # a valid resident ID card number (check digit X)
@@ -354,10 +354,34 @@ def test_oa_2_an_updated_row_updates_the_person_matched_by_unit_and_phone(world,
 
     assert batch.summary == {"created": 1, "updated": 1, "unchanged": 0, "units_created": 1}
     owner.refresh_from_db()
-    assert (owner.name, owner.email, owner.name_initials) == ("沈大业主", "s@example.com", "sdyz")
+    # owner_a signs in with this record's email: the new one waits for them (issue 16)
+    assert (owner.name, owner.email, owner.name_initials) == ("沈大业主", "", "sdyz")
     assert owner.user == world.owner_a
-    entry = AuditEntry.objects.get(object_type="owners.resident", object_id=str(owner.pk), action="update")
-    assert entry.changes == {"name": ["沈业主", "沈大业主"], "email": ["", "s@example.com"]}
+    assert EmailChange.objects.get(resident=owner).new_email == "s@example.com"
+    entries = AuditEntry.objects.filter(
+        object_type="owners.resident", object_id=str(owner.pk), action="update"
+    )
+    assert sorted((entry.changes for entry in entries), key=str) == sorted(
+        [
+            {"name": ["沈业主", "沈大业主"]},
+            {
+                "pending_email": ["", "s@example.com"],
+                "pending_email_valid_until": [None, EmailChange.objects.get().expires_at.isoformat()],
+            },
+        ],
+        key=str,
+    )
+
+
+def test_oa_2_import_changes_the_email_of_a_resident_without_an_account_directly(world, checked):
+    neighbour = Resident.objects.get(name="邻居")
+    row = person(entrance="1", number="102", name="邻居", phones="13900005678", email="lin@example.com")
+
+    import_commit(actor=world.supervisor_a, batch=checked([row]))
+
+    neighbour.refresh_from_db()
+    assert neighbour.email == "lin@example.com"
+    assert not EmailChange.objects.exists()
 
 
 def test_oa_2_an_updated_row_updates_the_person_matched_by_unit_and_name(world, checked):

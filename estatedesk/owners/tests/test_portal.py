@@ -20,10 +20,12 @@ from django_tasks_db.models import DBTaskResult
 
 from estatedesk.common.models import AuditEntry
 from estatedesk.conftest import PASSWORD
+from estatedesk.notifications.models import OutboundEmail
 from estatedesk.owners.auth import PhoneBackend, axes_username
 from estatedesk.owners.choices import ChangeRequestStatus, Relation
+from estatedesk.owners.login_codes import login_code_prune
 from estatedesk.owners.models import ContactChangeRequest, LoginCode, Occupancy, Resident, ResidentPhone
-from estatedesk.owners.portal_login import login_code_issue, login_code_prune, login_code_verify
+from estatedesk.owners.portal_login import login_code_issue, login_code_verify
 from estatedesk.owners.services import contact_change_request_review
 
 OWNER_PHONE = "13800001234"
@@ -471,7 +473,7 @@ def profile_form(**changes):
 def test_oa_1_owner_correction_waits_for_staff_confirmation(world, django_assert_max_num_queries):
     resident = Resident.objects.get(user=world.owner_a)
     client = english(world.owner_a)
-    with django_assert_max_num_queries(9):  # + the header's unread-notification count
+    with django_assert_max_num_queries(10):  # + the header's unread-notification count, a pending email
         page = client.get(reverse("owners:portal_profile"))
     assert page.status_code == 200
     assert page.context["form"]["phone_1"].value() == OWNER_PHONE
@@ -514,14 +516,21 @@ def test_oa_1_owner_correction_waits_for_staff_confirmation(world, django_assert
         "13911112222",
         OWNER_PHONE,
     ]
-    assert (resident.email, resident.preferred_language, resident.contact_preference) == (
-        "new@example.invalid",
-        "en",
-        "sms",
-    )
+    # the new email is owner_a's sign-in address: it waits for owner_a to confirm it (issue 16)
+    assert (resident.email, resident.preferred_language, resident.contact_preference) == ("", "en", "sms")
     page = client.get(reverse("owners:portal_profile")).content.decode()
     assert "waiting for confirmation by the service centre" not in page
     assert 'data-testid="review-result"' in page
+    assert 'data-testid="pending-email"' in page
+
+    confirm = re.search(
+        r"(/\S*/email/confirm/[^/\s]+/)", OutboundEmail.objects.get(to="new@example.invalid").body
+    )
+    assert client.post(confirm.group(1)).status_code == 200
+
+    resident.refresh_from_db()
+    assert resident.email == "new@example.invalid"
+    assert 'data-testid="pending-email"' not in client.get(reverse("owners:portal_profile")).content.decode()
 
 
 def test_oa_1_sending_again_replaces_the_pending_correction(world):

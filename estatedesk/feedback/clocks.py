@@ -4,11 +4,13 @@ module reads the policies and calendars for it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from estatedesk.common.workcalendar import Calendar
 from estatedesk.feedback import sla
+from estatedesk.feedback.choices import SlaClock
 from estatedesk.feedback.models import SlaPolicy
 from estatedesk.org.models import Project
 from estatedesk.org.selectors import calendar_for
@@ -61,3 +63,33 @@ def deadlines_for(
         service_calendar=service_calendar,
         hotline_calendar=hotline_calendar,
     )
+
+
+# clock -> (due column, done column) on FeedbackItem: a clock runs while its due time is set and its done
+# time is not; it is met when done by its due time. The one list for steps, the sweep, pages and statistics.
+CLOCK_COLUMNS: dict[str, tuple[str, str]] = {
+    SlaClock.CONTACT: ("contact_due_at", "contacted_at"),
+    SlaClock.ARRANGE: ("arrange_due_at", "arranged_at"),
+    SlaClock.ACTION: ("action_due_at", "acted_at"),
+    SlaClock.RESOLUTION: ("resolution_due_at", "customer_informed_at"),
+}
+
+
+def running_clocks(values: Any) -> dict[str, datetime]:
+    """{clock: due time} of the clocks running on `values` (an item, or a mapping of its columns)."""
+
+    def get(name: str) -> Any:
+        return values.get(name) if isinstance(values, Mapping) else getattr(values, name)
+
+    result = {}
+    for clock, (due, done) in CLOCK_COLUMNS.items():
+        if get(due) is not None and get(done) is None:
+            result[clock] = get(due)
+    return result
+
+
+def first_escalation_check(values: Any) -> datetime | None:
+    """When the sweep must first look at an item whose clocks were just set: the earliest running due
+    time (the sweep then works out the levels and the next time itself). None when no clock runs."""
+    running = running_clocks(values)
+    return min(running.values()) if running else None

@@ -16,6 +16,7 @@ from estatedesk.common.months import month_bounds
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
 from estatedesk.feedback import events
 from estatedesk.feedback.choices import OPEN_STATUSES, SlaClock, Status
+from estatedesk.feedback.clocks import CLOCK_COLUMNS, running_clocks
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, TimelineEvent
 from estatedesk.feedback.workflow import Step, available_steps
 from estatedesk.org.models import Project, Unit
@@ -62,11 +63,10 @@ def item_list(
     if filters.assignee:
         queryset = queryset.filter(Q(supervisor_id=filters.assignee) | Q(executor_id=filters.assignee))
     if filters.overdue:
-        queryset = queryset.filter(status__in=OPEN_STATUSES).filter(
-            Q(contact_due_at__lt=now, contacted_at__isnull=True)
-            | Q(action_due_at__lt=now, acted_at__isnull=True)
-            | Q(resolution_due_at__lt=now, customer_informed_at__isnull=True)
-        )
+        overdue = Q()
+        for due, done in CLOCK_COLUMNS.values():
+            overdue |= Q(**{f"{due}__lt": now, f"{done}__isnull": True})
+        queryset = queryset.filter(status__in=OPEN_STATUSES).filter(overdue)
     if filters.search:
         queryset = queryset.filter(search_condition(filters.search))
     if filters.month:
@@ -89,6 +89,8 @@ LIST_ROW_FIELDS = (
     "unit__label",
     "contact_due_at",
     "contacted_at",
+    "arrange_due_at",
+    "arranged_at",
     "action_due_at",
     "acted_at",
     "resolution_due_at",
@@ -167,11 +169,8 @@ def clock_states(*, item: FeedbackItem, now: datetime | None = None) -> list[dic
     """Each SLA clock with its due time, whether it is met, and the time left or overdue."""
     now = now or timezone.now()
     rows = []
-    for clock, due, done in (
-        ("contact", item.contact_due_at, item.contacted_at),
-        ("action", item.action_due_at, item.acted_at),
-        ("resolution", item.resolution_due_at, item.customer_informed_at),
-    ):
+    for clock, (due_column, done_column) in CLOCK_COLUMNS.items():
+        due, done = getattr(item, due_column), getattr(item, done_column)
         if due is None:
             continue
         rows.append(
@@ -226,15 +225,7 @@ def next_deadline(item: FeedbackItem, *, now: datetime | None = None) -> Deadlin
     if item.status in (Status.CLOSED, Status.CANCELLED):
         return None
     now = now or timezone.now()
-    running = [
-        (due, clock)
-        for clock, due, done in (
-            (SlaClock.CONTACT, item.contact_due_at, item.contacted_at),
-            (SlaClock.ACTION, item.action_due_at, item.acted_at),
-            (SlaClock.RESOLUTION, item.resolution_due_at, item.customer_informed_at),
-        )
-        if due is not None and done is None
-    ]
+    running = [(due, clock) for clock, due in running_clocks(item).items()]
     if not running:
         return None
     due, clock = min(running)

@@ -156,6 +156,13 @@ def feedback_item_register(
         contact_due_at=due.contact_due_at,
         action_due_at=due.action_due_at,
         resolution_due_at=due.resolution_due_at,
+        escalation_due_at=clocks.first_escalation_check(
+            {
+                "contact_due_at": due.contact_due_at,
+                "action_due_at": due.action_due_at,
+                "resolution_due_at": due.resolution_due_at,
+            }
+        ),
     )
     events.registered(item=item, actor=actor, at=now)
     url = _item_url(item)

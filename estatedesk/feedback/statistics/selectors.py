@@ -19,16 +19,10 @@ from django.utils import timezone
 from estatedesk.common.months import month_bounds
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
 from estatedesk.feedback.choices import OPEN_STATUSES, Category, Channel, Kind, SlaClock, Status
+from estatedesk.feedback.clocks import CLOCK_COLUMNS
 from estatedesk.feedback.models import FeedbackItem
 from estatedesk.org.models import Project
 from estatedesk.org.selectors import filter_projects
-
-# clock -> (due column, done column): a clock is met when it was done by its due time
-CLOCKS = {
-    SlaClock.CONTACT: ("contact_due_at", "contacted_at"),
-    SlaClock.ACTION: ("action_due_at", "acted_at"),
-    SlaClock.RESOLUTION: ("resolution_due_at", "customer_informed_at"),
-}
 
 
 class SecondsBetween(Func):
@@ -122,7 +116,7 @@ def month_statistics(
     # A clock left undone on a closed or cancelled item stopped with the item: it is neither breached nor
     # running (as for the SLA sweep and the list's "overdue" filter, which look at open items only).
     is_open = Q(status__in=OPEN_STATUSES)
-    for clock, (due, done) in CLOCKS.items():
+    for clock, (due, done) in CLOCK_COLUMNS.items():
         sums[f"{clock}_met"] = Count("id", filter=Q(**{f"{done}__isnull": False, f"{done}__lte": F(due)}))
         sums[f"{clock}_late"] = Count("id", filter=Q(**{f"{done}__isnull": False, f"{done}__gt": F(due)}))
         sums[f"{clock}_overdue"] = Count(
@@ -141,7 +135,7 @@ def month_statistics(
     closed_count = sum(group["closed"] for group in groups)
     handling = sum(group["handling"] or 0.0 for group in groups)
     clocks = []
-    for clock in CLOCKS:
+    for clock in CLOCK_COLUMNS:
         met, late, overdue, running = (
             sum(group[f"{clock}_{part}"] for group in groups)
             for part in ("met", "late", "overdue", "running")

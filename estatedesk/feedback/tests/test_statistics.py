@@ -195,6 +195,15 @@ def test_fb_7_sla_compliance_per_clock_counts_met_late_overdue_and_running(world
             "running": 1,
             "rate": 33.3,
         },
+        {  # none of them reached a handling opinion: the arrange clock never started
+            "clock": "arrange",
+            "label": "Arrange handling",
+            "decided": 0,
+            "met": 0,
+            "breached": 0,
+            "running": 0,
+            "rate": None,
+        },
         {
             "clock": "action",
             "label": "Act on the quality problem",

@@ -33,10 +33,9 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    from estatedesk.org.models import Membership  # read-only; accounts does not write org data
-
+    # the user's own memberships through the reverse relation: accounts imports nothing of org
     memberships = (
-        Membership.objects.filter(user=request.user, is_active=True)
+        request.user.memberships.filter(is_active=True)  # type: ignore[union-attr]
         .select_related("company", "branch", "project", "department")
         .order_by("level", "role")
     )

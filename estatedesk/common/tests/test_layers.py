@@ -8,43 +8,14 @@ from textwrap import dedent
 
 from estatedesk.common import layers
 
-# Cycles that exist today and are being broken up; to be emptied in this session.
-KNOWN_CYCLES: set[frozenset[str]] = {
-    frozenset(
-        {
-            "estatedesk.feedback.selectors",
-            "estatedesk.feedback.selectors_stats",
-            "estatedesk.feedback.selectors_ui",
-        }
-    ),
-    frozenset({"estatedesk.owners.portal_login", "estatedesk.owners.tasks"}),
-}
+def test_no_import_cycles():
+    cycles = layers.import_cycles()
 
-# (module, target) pairs that break the layer order today, in files being changed by someone else;
-# to be emptied in this session.
-KNOWN_LAYER_VIOLATIONS: set[tuple[str, str]] = {
-    # the profile page lists the user's memberships, an org model
-    ("estatedesk.accounts.views", "estatedesk.org.models"),
-}
-
-
-def _is_known_cycle(cycle: frozenset[str]) -> bool:
-    # what is left of a known cycle while it is being broken up is still that cycle
-    return any(cycle <= known for known in KNOWN_CYCLES)
-
-
-def test_no_new_import_cycles():
-    new = [cycle for cycle in layers.import_cycles() if not _is_known_cycle(cycle)]
-
-    assert not new, "import cycles:\n" + "\n".join(" <-> ".join(sorted(cycle)) for cycle in new)
+    assert not cycles, "import cycles:\n" + "\n".join(" <-> ".join(sorted(cycle)) for cycle in cycles)
 
 
 def test_dependencies_follow_the_layer_order():
-    violations = [
-        violation
-        for violation in layers.layer_violations()
-        if (violation.source, violation.target) not in KNOWN_LAYER_VIOLATIONS
-    ]
+    violations = layers.layer_violations()
 
     assert not violations, f"against the layer order {layers.LAYER_ORDER}:\n" + "\n".join(
         str(violation) for violation in violations

@@ -23,9 +23,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from estatedesk.feedback import escalation, services
+from estatedesk.feedback import clocks, escalation, services
 from estatedesk.feedback.choices import Category, Channel, EventKind, Kind, Priority, TalkKind
-from estatedesk.feedback.models import FeedbackItem, StaffTalk, TimelineEvent
+from estatedesk.feedback.intake import registration
+from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, StaffTalk, TimelineEvent
+from estatedesk.feedback.workflow import STEPS
 from estatedesk.org.models import Building, Project
 from estatedesk.owners.models import Occupancy, Resident
 
@@ -133,8 +135,9 @@ class Plan:
 class Walked:
     item: FeedbackItem
     times: list[datetime] = field(default_factory=list)  # one per event written after registration
-    stamps: dict[str, datetime] = field(default_factory=dict)  # item fields to move back
+    stamps: dict[str, datetime | None] = field(default_factory=dict)  # item fields to move back
     talk_at: datetime | None = None
+    rated_at: datetime | None = None
 
 
 def _weighted(rng: random.Random, choices: list[tuple[Any, int]]) -> Any:
@@ -285,13 +288,12 @@ def _walk(
             walked.talk_at = at - timedelta(minutes=30)
             walked.times.append(walked.talk_at)
         actor, note, data = _step_input(rng, step, item, users, supervisor)
+        before = {column: getattr(item, column) for column in STEP_COLUMNS}
         item = services.feedback_item_step(
             actor=actor, item=item, step=step, version=item.version, note=note, data=data
         )
         walked.times.append(at)
-        walked.stamps.update(dict.fromkeys(STAMPS.get(step, ()), at))
-        if step == "start" and item.is_quality_problem:
-            walked.stamps["acted_at"] = at
+        walked.stamps.update(_moved(item, before, at))
         if step in ("inform_customer", "answer") and owner_item and rng.random() < 0.8:
             item = services.feedback_item_rate(
                 actor=users["owner_a"],
@@ -299,19 +301,31 @@ def _walk(
                 rating=rng.choice(["A", "A", "A", "B", "B", "C"]),
                 comment=rng.choice(["", "处理及时，谢谢。", "希望以后更快一些。"]),
             )
-            rated_at = at + timedelta(minutes=rng.randint(30, 600))
-            walked.times.append(min(rated_at, now - timedelta(minutes=1)))
+            walked.rated_at = min(at + timedelta(minutes=rng.randint(30, 600)), now - timedelta(minutes=1))
+            walked.times.append(walked.rated_at)
     walked.item = item
     return walked
 
 
-STAMPS = {
-    "contact_supervisor": ("contacted_at",),
-    "complete": ("handled_at",),
-    "inform_customer": ("customer_informed_at",),
-    "answer": ("contacted_at", "customer_informed_at"),
-    "close": ("closed_at",),
-}
+# the item's columns the steps set (workflow.STEPS: their timestamps, the clocks they start and stop)
+DUE_COLUMNS = {due: clock for clock, (due, _done) in clocks.CLOCK_COLUMNS.items()}
+STEP_COLUMNS = tuple(
+    sorted(
+        {column for pair in clocks.CLOCK_COLUMNS.values() for column in pair}
+        | {column for step in STEPS.values() for column in step.stamps}
+    )
+)
+
+
+def _moved(item: FeedbackItem, before: dict[str, Any], at: datetime) -> dict[str, datetime | None]:
+    """The columns a step just set, as they would have been had it been taken `at`: its time, or a clock
+    it started counted from then."""
+    moved = {}
+    for column, value in before.items():
+        if value is None and getattr(item, column) is not None:
+            clock = DUE_COLUMNS.get(column)
+            moved[column] = clocks.due_for(item, clock, at) if clock else at
+    return moved
 
 
 def _step_input(
@@ -337,7 +351,7 @@ def _step_input(
 
 
 def _backdate(walked: list[Walked]) -> None:
-    """Move the history of the walked items back to when it would have happened: three bulk updates."""
+    """Move the history of the walked items back to when it would have happened: four bulk updates."""
     events: list[TimelineEvent] = []
     items: list[FeedbackItem] = []
     talks: list[StaffTalk] = []
@@ -358,8 +372,14 @@ def _backdate(walked: list[Walked]) -> None:
     for each in by_item.values():
         for name, at in each.stamps.items():
             setattr(each.item, name, at)
+        each.item.escalation_due_at = clocks.first_escalation_check(each.item) if each.item.is_open else None
         each.item.updated_at = max(each.times)
         items.append(each.item)
+    records = list(ExecutionRecord.objects.filter(item_id__in=list(by_item)))
+    for record in records:  # filled in by the steps and the rating: when they would have been
+        each = by_item[record.item_id]
+        record.executed_at = each.stamps.get("handled_at", record.executed_at)
+        record.customer_acceptance_at = each.rated_at or record.customer_acceptance_at
     for talk in StaffTalk.objects.filter(item_id__in=list(by_item)):
         talk_at = by_item[talk.item_id].talk_at
         if talk_at is not None:
@@ -367,10 +387,9 @@ def _backdate(walked: list[Walked]) -> None:
             talks.append(talk)
     TimelineEvent.objects.bulk_update(events, ["at"], batch_size=500)
     FeedbackItem.objects.bulk_update(
-        items,
-        ["contacted_at", "acted_at", "handled_at", "customer_informed_at", "closed_at", "updated_at"],
-        batch_size=500,
+        items, [*STEP_COLUMNS, "escalation_due_at", "updated_at"], batch_size=500
     )
+    ExecutionRecord.objects.bulk_update(records, ["executed_at", "customer_acceptance_at"], batch_size=500)
     StaffTalk.objects.bulk_update(talks, ["recorded_at"], batch_size=500)
 
 
@@ -393,8 +412,10 @@ def seed_feedback() -> dict[str, int]:
     team = all(name in users for name in ("agent_a", "supervisor_a", "pm_a", "engineer_a", "executor_a"))
     walked = []
     for plan in _plans(rng, projects, users, now):
-        item = services.feedback_item_register(
-            actor=plan.actor, project=plan.project, registered_at=plan.registered_at, **plan.values
+        item = registration.feedback_item_register(
+            actor=plan.actor,
+            data=registration.ItemInput(project=plan.project, **plan.values),
+            registered_at=plan.registered_at,
         )
         if team and plan.project.code == TEAM_PROJECT:
             walked.append(_walk(rng, item, users, now, plan.owner_item))

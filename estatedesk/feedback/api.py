@@ -8,8 +8,9 @@ are the services'; a broken rule answers the project's error body ({code, messag
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -25,11 +26,12 @@ from estatedesk.api.errors import ErrorOutput
 from estatedesk.api.pagination import CappedPagination
 from estatedesk.common import months
 from estatedesk.common.scoping import scope_for
-from estatedesk.feedback import events, selectors, services
+from estatedesk.feedback import events, reclassification, selectors, services
 from estatedesk.feedback.choices import (
     Category,
     Channel,
     EventKind,
+    InformedBy,
     Kind,
     Priority,
     Rating,
@@ -37,6 +39,7 @@ from estatedesk.feedback.choices import (
     Status,
     TalkKind,
 )
+from estatedesk.feedback.intake import registration
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, StaffTalk, TimelineEvent
 from estatedesk.feedback.statistics import selectors as selectors_stats
 from estatedesk.feedback.workflow import STEPS
@@ -57,9 +60,14 @@ def _context(request: Request) -> dict[str, Any]:
     return {"now": timezone.now(), "user": request.user}
 
 
-def _is_staff(context: dict[str, Any], item: FeedbackItem) -> bool:
+def _is_staff(context: Mapping[str, Any], item: FeedbackItem) -> bool:
     """Does the user see the item as staff of its project (else as the customer who raised it)?"""
     return selectors.item_viewer_is_staff(user=context["user"], item=item)
+
+
+def _context_cache(serializer: serializers.BaseSerializer) -> dict[str, Any]:
+    """The serializer's context (a dict, shared by a list's rows) as a place to keep what every row reuses."""
+    return cast(dict[str, Any], serializer.context)
 
 
 # --- output ---------------------------------------------------------------------------------------------
@@ -111,9 +119,10 @@ class ItemOutput(serializers.Serializer):
         if not _is_staff(self.context, item):
             return None
         # one serializer for the whole page: building its fields for every row cost more than the rows
-        if "internal_output" not in self.context:
-            self.context["internal_output"] = ItemInternalOutput()
-        return self.context["internal_output"].to_representation(item)
+        cache = _context_cache(self)
+        if "internal_output" not in cache:
+            cache["internal_output"] = ItemInternalOutput()
+        return cache["internal_output"].to_representation(item)
 
 
 class ClockOutput(serializers.Serializer):
@@ -155,13 +164,61 @@ class EventOutput(serializers.Serializer):
         return self._described(event).details
 
     def _described(self, event: TimelineEvent) -> events.Description:
-        names = self.context.setdefault("names", {})
+        names = _context_cache(self).setdefault("names", {})
         return events.describe(event, for_customer=not self.context["is_staff"], names=names)
 
 
-class StepChoiceOutput(serializers.Serializer):
-    step = serializers.CharField(source="name")
+class ChoiceOutput(serializers.Serializer):
+    value = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment] # a field named "label"
+
+
+class StepNoteOutput(serializers.Serializer):
+    label = serializers.CharField(help_text="What the note is, in the request's language")  # type: ignore[assignment]
+    required = serializers.BooleanField()  # type: ignore[assignment] # a field named "required"
+
+
+class StepAssigneeOutput(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="Where the chosen id goes in the step's `data`: supervisor_id, executor_id"
+    )
+    label = serializers.CharField()  # type: ignore[assignment] # a field named "label"
+    required = serializers.BooleanField()  # type: ignore[assignment] # a field named "required"
+    choices = PersonOutput(many=True, help_text="The colleagues of the project the step may assign")
+
+
+class StepChoiceOutput(serializers.Serializer):
+    """A step the user may take now, with what it asks for (workflow.STEPS)."""
+
+    step = serializers.CharField(source="step.name")
+    label = serializers.CharField(source="step.label")  # type: ignore[assignment] # a field named "label"
+    note = serializers.SerializerMethodField(help_text="The note it asks for (send it as `note`); null: none")
+    informed_by = serializers.SerializerMethodField(
+        help_text="How the customer was told, one of these values, sent as `data.how`; empty: not asked"
+    )
+    assignee = serializers.SerializerMethodField(help_text="Whom it may assign; null: nobody")
+    is_public = serializers.BooleanField(source="step.is_public", help_text="The customer sees the step")
+
+    @extend_schema_field(StepNoteOutput(allow_null=True))
+    def get_note(self, needs: selectors.StepNeeds) -> dict[str, Any] | None:
+        note = needs.step.note
+        return None if note is None else {"label": str(note.label), "required": note.required}
+
+    @extend_schema_field(ChoiceOutput(many=True))
+    def get_informed_by(self, needs: selectors.StepNeeds) -> list[dict[str, str]]:
+        return [{"value": value, "label": str(label)} for value, label in needs.step.informed_by_choices]
+
+    @extend_schema_field(StepAssigneeOutput(allow_null=True))
+    def get_assignee(self, needs: selectors.StepNeeds) -> dict[str, Any] | None:
+        assignee = needs.step.assignee
+        if assignee is None:
+            return None
+        return {
+            "key": assignee.data_key,
+            "label": str(assignee.label),
+            "required": assignee.required,
+            "choices": [{"id": pk, "name": name} for pk, name in needs.assignee_choices],
+        }
 
 
 class ItemDetailOutput(ItemOutput):
@@ -173,6 +230,11 @@ class ItemDetailOutput(ItemOutput):
     handling_opinion = serializers.SerializerMethodField(help_text="Empty for customers")
     result = serializers.SerializerMethodField(help_text="Empty for customers")
     rating_comment = serializers.CharField()
+    informed_by = serializers.ChoiceField(
+        choices=InformedBy.choices,
+        allow_blank=True,
+        help_text="How the customer was told (R-FB-5); empty before",
+    )
     closed_at = serializers.DateTimeField(allow_null=True)
     clocks = serializers.SerializerMethodField(help_text="The SLA clocks; empty for customers")
     timeline = serializers.SerializerMethodField(help_text="Customers see the public events only")
@@ -209,7 +271,9 @@ class ItemDetailOutput(ItemOutput):
 
     @extend_schema_field(StepChoiceOutput(many=True))
     def get_steps(self, item: FeedbackItem) -> Any:
-        return StepChoiceOutput(selectors.item_steps(user=self.context["user"], item=item), many=True).data
+        return StepChoiceOutput(
+            selectors.item_step_needs(user=self.context["user"], item=item), many=True
+        ).data
 
 
 def _detail(request: Request, item: FeedbackItem, *, code: int = status.HTTP_200_OK) -> Response:
@@ -335,10 +399,28 @@ class ItemCreateApi(APIView):
 
     @extend_schema(
         request=ItemCreateInput,
-        responses={201: ItemDetailOutput, **ERRORS},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Any unique string per registration: a retry with the same key returns the "
+                "first item (200, header Idempotent-Replayed: true) instead of registering it again",
+            )
+        ],
+        responses={201: ItemDetailOutput, 200: ItemDetailOutput, **ERRORS},
         summary="Register what a customer raised (R-FB-1)",
     )
     def post(self, request: Request) -> Response:
+        # a retry with the same Idempotency-Key (after a dropped connection, a double click) gets the first
+        # item back, 200 instead of 201, and registers nothing
+        key = request.headers.get("Idempotency-Key", "")[:200]
+        replayed = registration.item_for_idempotency_key(actor=request.user, key=key)
+        if replayed is not None:
+            response = _detail(request, _reloaded(request, replayed))
+            response["Idempotent-Replayed"] = "true"
+            return response
         payload = ItemCreateInput(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
@@ -347,7 +429,11 @@ class ItemCreateApi(APIView):
             values = self._staff_values(request, project, data)
         else:
             values = self._customer_values(request, project, data)
-        item = services.feedback_item_register(actor=request.user, project=project, **values)
+        item = registration.feedback_item_register(
+            actor=request.user,
+            data=registration.ItemInput(project=project, **values),
+            idempotency_key=key,
+        )
         return _detail(request, _reloaded(request, item), code=status.HTTP_201_CREATED)
 
     def _staff_values(self, request: Request, project: Project, data: dict[str, Any]) -> dict[str, Any]:
@@ -397,7 +483,8 @@ class StepDataInput(serializers.Serializer):
     how = serializers.CharField(
         required=False,
         max_length=20,
-        help_text="inform_customer, answer: how the customer was told (phone, sms, email, in_person, portal)",
+        help_text="The steps that ask how the customer was told (inform_customer, answer): one of "
+        + ", ".join(InformedBy.values),
     )
 
 
@@ -409,6 +496,17 @@ class StepInput(serializers.Serializer):
 
 
 class ItemStepApi(APIView):
+    @extend_schema(
+        parameters=[REFERENCE],
+        responses={200: StepChoiceOutput(many=True), 404: ErrorOutput},
+        summary="The steps the user may take now, each with the note, choices and assignees it asks for",
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        return Response(
+            StepChoiceOutput(selectors.item_step_needs(user=request.user, item=item), many=True).data
+        )
+
     @extend_schema(
         parameters=[REFERENCE],
         request=StepInput,
@@ -482,46 +580,75 @@ class StaffTalkCreateApi(APIView):
 
 
 class ExecutionRecordInput(serializers.Serializer):
-    qa_opinion = serializers.CharField(allow_blank=True, max_length=10000)
-    office_record = serializers.CharField(allow_blank=True, max_length=10000)
-    qa_acceptance = serializers.CharField(allow_blank=True, max_length=10000)
-    customer_acceptance = serializers.CharField(allow_blank=True, max_length=10000)
-    executor_name = serializers.CharField(allow_blank=True, max_length=60)
+    """Fields left out, or sent as they are stored, are not changed; each changed field must be the
+    user's to write (QA: qa_opinion, qa_acceptance; the project's staff: office_record, executor_name,
+    executed_at), in the record's order. customer_acceptance comes from the customer, never from here."""
+
+    qa_opinion = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    office_record = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    qa_acceptance = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    customer_acceptance = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    executor_name = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    executed_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ExecutionRecordOutput(serializers.Serializer):
+    qa_opinion = serializers.CharField()
+    qa_opinion_by = PersonOutput(allow_null=True)
+    qa_opinion_at = serializers.DateTimeField(allow_null=True)
+    office_record = serializers.CharField()
+    office_record_by = PersonOutput(allow_null=True)
+    office_record_at = serializers.DateTimeField(allow_null=True)
+    qa_acceptance = serializers.CharField()
+    qa_acceptance_by = PersonOutput(allow_null=True)
+    qa_acceptance_at = serializers.DateTimeField(allow_null=True)
+    customer_acceptance = serializers.CharField(help_text="From the customer's rating")
+    customer_acceptance_at = serializers.DateTimeField(allow_null=True)
+    executor_name = serializers.CharField()
     executed_at = serializers.DateTimeField(allow_null=True)
-
-
-class ExecutionRecordOutput(ExecutionRecordInput):
     updated_at = serializers.DateTimeField(allow_null=True)
+    writable = serializers.SerializerMethodField(help_text="The fields the signed-in user may write now")
+
+    def get_writable(self, record: ExecutionRecord) -> list[str]:
+        return list(self.context.get("writable", []))
+
+
+def _record_output(request: Request, item: FeedbackItem) -> Response:
+    record = selectors.execution_record_for(item=item) or ExecutionRecord(item=item)
+    writable = selectors.execution_record_writable(
+        user=request.user, item=item, record=record if record.pk else None
+    )
+    return Response(ExecutionRecordOutput(record, context={"writable": writable}).data)
 
 
 class ExecutionRecordApi(APIView):
-    """附表二 (R-FB-8). One resource read and replaced whole, so GET and PUT share this view: each has its
-    own serializers, and PUT goes through the service like every write."""
+    """附表二 (R-FB-8). One resource read and written, so GET and PUT share this view: each has its own
+    serializers, and PUT goes through the service like every write."""
 
     @extend_schema(
         parameters=[REFERENCE],
         responses={200: ExecutionRecordOutput, 403: ErrorOutput, 404: ErrorOutput},
-        summary="The item's execution record (blank until written)",
+        summary="The item's execution record with its sign-offs (blank until written)",
     )
     def get(self, request: Request, reference: str) -> Response:
         item = selectors.item_get_for_user(user=request.user, reference=reference)
         if not selectors.item_viewer_is_staff(user=request.user, item=item):
             raise PermissionDenied
-        record = ExecutionRecord.objects.filter(item=item).first() or ExecutionRecord(item=item)
-        return Response(ExecutionRecordOutput(record).data)
+        return _record_output(request, item)
 
     @extend_schema(
         parameters=[REFERENCE],
         request=ExecutionRecordInput,
-        responses={200: ExecutionRecordOutput, **ERRORS},
-        summary="Replace the item's execution record (every field is sent)",
+        responses={200: ExecutionRecordOutput, **CONFLICT},
+        summary="Write the user's part of the execution record (R-FB-8: QA opinion → office record → "
+        "QA acceptance; 409 out of order or once signed off by the next part)",
     )
     def put(self, request: Request, reference: str) -> Response:
         item = selectors.item_get_for_user(user=request.user, reference=reference)
         payload = ExecutionRecordInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        record = services.execution_record_update(actor=request.user, item=item, **payload.validated_data)
-        return Response(ExecutionRecordOutput(record).data)
+        services.execution_record_update(actor=request.user, item=item, **payload.validated_data)
+        return _record_output(request, item)
 
 
 class RatingInput(serializers.Serializer):
@@ -534,7 +661,7 @@ class ItemRateApi(APIView):
         parameters=[REFERENCE],
         request=RatingInput,
         responses={200: ItemDetailOutput, **CONFLICT},
-        summary="The customer rates the handling, once, when it is done",
+        summary="The customer rates the handling once told the result: their acceptance (R-FB-8)",
     )
     def post(self, request: Request, reference: str) -> Response:
         item = selectors.item_get_for_user(user=request.user, reference=reference)
@@ -656,3 +783,47 @@ class StatisticsApi(APIView):
             user=request.user, month=data.get("month") or months.current_month(), project=project
         )
         return Response(MonthStatisticsOutput(stats).data)
+
+
+# --- reclassification -------------------------------------------------------------------------------------
+
+
+class ReclassifyInput(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, help_text="The item's version you saw; 409 if it moved on"
+    )
+    reason = serializers.CharField(max_length=1000, help_text="Why the classification changes")
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    building = serializers.IntegerField(required=False, allow_null=True, help_text="Building or area id")
+    unit = serializers.IntegerField(required=False, allow_null=True, help_text="Unit id")
+    location_note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    department = serializers.IntegerField(required=False, allow_null=True, help_text="Department id")
+    is_major = serializers.BooleanField(required=False, help_text="Becoming major alerts the general manager")
+    is_hot = serializers.BooleanField(required=False)
+    is_quality_problem = serializers.BooleanField(required=False)
+    is_paid_service = serializers.BooleanField(required=False)
+
+
+class ItemReclassifyApi(APIView):
+    @extend_schema(
+        parameters=[REFERENCE],
+        request=ReclassifyInput,
+        responses={200: ItemDetailOutput, **CONFLICT},
+        summary="Change kind, category, place, department, priority or flags after registration (audited)",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        payload = ReclassifyInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        values = dict(payload.validated_data)
+        version, reason = values.pop("version"), values.pop("reason")
+        item = reclassification.feedback_item_reclassify(
+            actor=request.user,
+            item=item,
+            version=version,
+            target=reclassification.reclassification_from(item=item, values=values),
+            reason=reason,
+        )
+        return _detail(request, _reloaded(request, item))

@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from estatedesk.feedback.choices import (
@@ -29,6 +30,7 @@ from estatedesk.feedback.choices import (
     Status,
     TalkKind,
 )
+from estatedesk.feedback.clocks import CLOCK_COLUMNS
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, TimelineEvent
 
 # events a customer raised or that came from them, when no staff actor is recorded
@@ -40,27 +42,15 @@ PERSON_KEYS = ("supervisor_id", "executor_id")
 
 
 def _create(
-    *,
-    item: FeedbackItem,
-    actor: Any,
-    kind: str,
-    message: str = "",
-    from_status: str = "",
-    to_status: str = "",
-    data: dict[str, Any] | None = None,
-    is_public: bool = False,
-    at: datetime | None = None,
+    *, item: FeedbackItem, actor: Any, kind: str, at: datetime | None = None, **fields: Any
 ) -> TimelineEvent:
+    """`fields`: message, from_status, to_status, data, is_public (the model's defaults otherwise)."""
     return TimelineEvent.objects.create(
         item=item,
         at=at or timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         kind=kind,
-        message=message,
-        from_status=from_status,
-        to_status=to_status,
-        data=data or {},
-        is_public=is_public,
+        **fields,
     )
 
 
@@ -90,10 +80,11 @@ def step_taken(
     note: str,
     data: dict[str, Any],
     is_public: bool,
-    at: datetime | None = None,
 ) -> TimelineEvent:
-    """A step of the R-FB path (workflow.STEPS); `data` holds what the step set (assignee, how the customer
-    was told, the clocks it restarted)."""
+    """A step of the R-FB path (workflow.STEPS); `data` holds what the step set: the assignee
+    (`supervisor_id`, `executor_id`), how the customer was told (`how`), the clocks it `started`, the
+    clocks it `restarted` with their `previous` due times and escalation cycle and level, the
+    execution-record fields it filled in (`record`: {field: [before, after]})."""
     return _create(
         item=item,
         actor=actor,
@@ -103,7 +94,6 @@ def step_taken(
         message=note,
         data={"step": step, **data},
         is_public=is_public,
-        at=at,
     )
 
 
@@ -146,13 +136,17 @@ def staff_talk_recorded(
     )
 
 
-def rated(*, item: FeedbackItem, actor: Any, rating: str, comment: str) -> TimelineEvent:
+def rated(
+    *, item: FeedbackItem, actor: Any, rating: str, comment: str, record: dict[str, Any] | None = None
+) -> TimelineEvent:
+    """The customer's rating; `record` the execution-record fields it filled in (customer acceptance,
+    R-FB-8), {field: [before, after]}."""
     return _create(
         item=item,
         actor=actor,
         kind=EventKind.RATING,
         message=comment,
-        data={"rating": rating},
+        data={"rating": rating, **({"record": record} if record else {})},
         is_public=True,
     )
 
@@ -230,7 +224,7 @@ FIELD_CHOICES: dict[str, Any] = {
 
 def _field_label(model: Any, name: str) -> str:
     try:
-        return str(getattr(model._meta.get_field(name), "verbose_name", name))
+        return capfirst(str(getattr(model._meta.get_field(name), "verbose_name", name)))
     except FieldDoesNotExist:  # an old event naming a field that no longer exists
         return ""
 
@@ -300,32 +294,103 @@ def _details(event: TimelineEvent, data: dict[str, Any], names: dict[str, dict[i
         person = names.get(key, {}).get(int(data[key])) if str(data.get(key, "")).isdigit() else None
         if person:
             details.append(f"{label}: {person}")
-    if event.kind == EventKind.ESCALATED and data.get("clock") in SlaClock.values:
+    by_kind = KIND_DETAILS.get(event.kind)
+    if by_kind is not None:
+        details.extend(line for line in by_kind(data, names) if line)
+    details += _clock_details(data)
+    record = data.get("record")
+    if isinstance(record, dict) and record:
+        labels = [_field_label(ExecutionRecord, name) for name in record]
         details.append(
-            _("%(clock)s overdue, level %(level)s")
-            % {"clock": _label(SlaClock, data["clock"]), "level": data.get("level", "")}
+            _("Execution record: %(fields)s") % {"fields": ", ".join(label for label in labels if label)}
         )
-    if event.kind == EventKind.RATING and data.get("rating") in Rating.values:
-        details.append(_label(Rating, data["rating"]))
-    if event.kind == EventKind.STAFF_TALK:
-        details.append(f"{data.get('employee', '')} · {_label(TalkKind, data.get('kind'))}")
-    if event.kind == EventKind.ATTACHMENT and data.get("files"):
-        details.append(", ".join(str(name) for name in data["files"]))
-    changes = data.get("changes")
-    if event.kind == EventKind.EXECUTION_RECORD and isinstance(changes, dict):
-        labels = [_field_label(ExecutionRecord, name) for name in changes]
-        details.append(_("Changed: %(fields)s") % {"fields": ", ".join(label for label in labels if label)})
-    if event.kind == EventKind.RECLASSIFIED and isinstance(changes, dict):
-        for name, pair in changes.items():
-            label = _field_label(FeedbackItem, name)
-            if label and isinstance(pair, list) and len(pair) == 2:
-                before, after = (_value_text(name, value, names) for value in pair)
-                details.append(f"{label}: {before} → {after}")
+    return details
+
+
+def _clock_details(data: dict[str, Any]) -> list[str]:
+    """The clocks a step started or restarted, and what they were before a restart (R-FB-4)."""
+    details = []
+    started = data.get("started")
+    if isinstance(started, list) and started:
+        clocks = ", ".join(_label(SlaClock, clock) for clock in started if clock in SlaClock.values)
+        details.append(_("Clocks started: %(clocks)s") % {"clocks": clocks})
     restarted = data.get("restarted")
     if isinstance(restarted, list) and restarted:
         clocks = ", ".join(_label(SlaClock, clock) for clock in restarted if clock in SlaClock.values)
         details.append(_("Clocks restarted: %(clocks)s") % {"clocks": clocks})
+    previous = data.get("previous")
+    if isinstance(previous, dict) and isinstance(restarted, list):
+        details += _previous_details(previous, restarted)
     return details
+
+
+def _previous_details(previous: dict[str, Any], restarted: list[Any]) -> list[str]:
+    details = []
+    for clock in restarted:
+        due = _local_time(previous.get(CLOCK_COLUMNS[clock][0])) if clock in CLOCK_COLUMNS else ""
+        if due:
+            details.append(
+                _("Before: %(clock)s due %(due)s") % {"clock": _label(SlaClock, clock), "due": due}
+            )
+    level = previous.get("escalation_level")
+    if isinstance(level, int) and level:
+        details.append(_("Before: escalation level %(level)s") % {"level": level})
+    return details
+
+
+def _local_time(value: Any) -> str:
+    try:
+        instant = datetime.fromisoformat(str(value))
+    except ValueError:
+        return ""
+    if timezone.is_naive(instant):
+        return ""
+    return f"{timezone.localtime(instant, timezone.get_default_timezone()):%Y-%m-%d %H:%M}"
+
+
+def _escalation_details(data: dict[str, Any], names: dict[str, dict[int, str]]) -> list[str]:
+    if data.get("clock") not in SlaClock.values:
+        return []
+    return [
+        _("%(clock)s overdue, level %(level)s")
+        % {"clock": _label(SlaClock, data["clock"]), "level": data.get("level", "")}
+    ]
+
+
+def _changes(data: dict[str, Any]) -> dict[str, Any]:
+    changes = data.get("changes")
+    return changes if isinstance(changes, dict) else {}
+
+
+def _execution_details(data: dict[str, Any], names: dict[str, dict[int, str]]) -> list[str]:
+    labels = [_field_label(ExecutionRecord, name) for name in _changes(data)]
+    return (
+        [_("Changed: %(fields)s") % {"fields": ", ".join(label for label in labels if label)}]
+        if labels
+        else []
+    )
+
+
+def _reclassified_details(data: dict[str, Any], names: dict[str, dict[int, str]]) -> list[str]:
+    lines = []
+    for name, pair in _changes(data).items():
+        label = _field_label(FeedbackItem, name)
+        if label and isinstance(pair, list) and len(pair) == 2:
+            before, after = (_value_text(name, value, names) for value in pair)
+            lines.append(f"{label}: {before} → {after}")
+    return lines
+
+
+KIND_DETAILS: dict[str, Any] = {
+    EventKind.ESCALATED: _escalation_details,
+    EventKind.RATING: lambda data, names: [_label(Rating, data.get("rating"))],
+    EventKind.STAFF_TALK: lambda data, names: [
+        f"{data.get('employee', '')} · {_label(TalkKind, data.get('kind'))}"
+    ],
+    EventKind.ATTACHMENT: lambda data, names: [", ".join(str(name) for name in data.get("files") or [])],
+    EventKind.EXECUTION_RECORD: _execution_details,
+    EventKind.RECLASSIFIED: _reclassified_details,
+}
 
 
 def referenced_names(events: Iterable[TimelineEvent]) -> dict[str, dict[int, str]]:

@@ -7,41 +7,17 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from estatedesk.common.forms import OneTimeTokenField
 from estatedesk.common.months import parse_month
 from estatedesk.common.widgets import FastSelect
 from estatedesk.feedback.choices import Category, Channel, Kind, Priority, Status, TalkKind
-from estatedesk.feedback.selectors import ItemFilters
+from estatedesk.feedback.selectors import ItemFilters, bilingual
 from estatedesk.feedback.workflow import Step
 from estatedesk.org import selectors as org_selectors
 from estatedesk.org.models import Building, Project
 from estatedesk.owners.contacts import normalize_phone
 
 STAFF_CHANNELS = [Channel.HOTLINE, Channel.WALK_IN, Channel.PATROL, Channel.CLIENT_VISIT]
-# R-CS-5: a deficiency found on patrol goes to order, greening, cleaning, engineering or customer service
-PATROL_CATEGORIES = [
-    Category.ORDER,
-    Category.GREENING,
-    Category.CLEANING,
-    Category.ENGINEERING,
-    Category.CUSTOMER_SERVICE,
-]
-HOW_CHOICES = [
-    ("phone", _("Phone call")),
-    ("sms", _("Text message")),
-    ("email", _("Email")),
-    ("in_person", _("In person")),
-    ("portal", _("Owner portal")),
-]
-NOTE_STEPS = {"record_opinion", "complete", "inform_customer", "answer", "reopen", "cancel"}
-HOW_STEPS = {"inform_customer", "answer"}
-NOTE_LABELS = {
-    "record_opinion": _("Handling opinion"),
-    "complete": _("What was done"),
-    "inform_customer": _("What the customer was told"),
-    "answer": _("What the customer was told"),
-    "reopen": _("Why it is reopened"),
-    "cancel": _("Why it is cancelled"),
-}
 ANY = [("", _("Any"))]
 
 
@@ -132,6 +108,7 @@ class ItemFilterForm(forms.Form):
 
 
 class _ItemFields(forms.Form):
+    form_token = OneTimeTokenField()
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.REPAIR)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices, initial=Category.ENGINEERING)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
@@ -238,11 +215,6 @@ class ItemRegisterForm(_ItemFields):
             data["unit"] = org_selectors.unit_by_label(project=project, label=data["unit_label"])
             if data["unit"] is None:
                 self.add_error("unit_label", _("No such unit in this project."))
-        if data.get("channel") == Channel.PATROL and data.get("category") not in PATROL_CATEGORIES:
-            self.add_error(
-                "category",
-                _("A patrol finding goes to order, greening, cleaning, engineering or customer service."),
-            )
         return data
 
     def service_values(self) -> dict[str, Any]:
@@ -288,49 +260,57 @@ class HotlineRegisterForm(_ItemFields):
 
 
 class StepForm(forms.Form):
-    """One workflow step: posts the step's name and the version of the item the user saw."""
+    """One workflow step as the table describes it (workflow.Step): its note, how the customer was told,
+    its assignee. Posts the step's name and the version of the item the user saw."""
 
     step = forms.CharField(widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    note = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
-    how = forms.ChoiceField(
-        label=_("How the customer was told"),
-        choices=[("", "—"), *HOW_CHOICES],
-        error_messages={"required": _("Choose how the customer was told.")},
-    )
-    supervisor = forms.TypedChoiceField(label=_("Supervisor"), coerce=int, required=False, empty_value=None)
-    executor = forms.TypedChoiceField(label=_("Executor"), coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args: Any, step: Step, people: list[tuple[int, str]], **kwargs: Any) -> None:
+        """`people`: whom the step may assign (selectors.step_assignee_choices)."""
         kwargs.setdefault("auto_id", f"id_{step.name}_%s")
         super().__init__(*args, **kwargs)
         self.workflow_step = step
-        if step.name in NOTE_STEPS:
-            self.fields["note"].label = NOTE_LABELS[step.name]
-        else:
-            del self.fields["note"]
-        if step.name not in HOW_STEPS:
-            del self.fields["how"]
-        if step.name == "contact_supervisor":
-            _choice_field(self, "supervisor").choices = [("", "—"), *people]
-        else:
-            del self.fields["supervisor"]
-        if step.name == "arrange":
-            _choice_field(self, "executor").choices = [("", "—"), *people]
-        else:
-            del self.fields["executor"]
+        if step.note is not None:
+            self.fields["note"] = forms.CharField(
+                label=str(step.note.label),
+                required=step.note.required,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        if step.asks_informed_by:
+            self.fields["how"] = forms.ChoiceField(
+                label=_("How the customer was told"),
+                choices=[("", "—"), *step.informed_by_choices],
+                error_messages={"required": _("Choose how the customer was told.")},
+            )
+        if step.assignee is not None:
+            self.fields[step.assignee.field] = forms.TypedChoiceField(
+                label=str(step.assignee.label),
+                choices=[("", "—"), *people],
+                coerce=int,
+                required=step.assignee.required,
+                empty_value=None,
+            )
 
     @property
     def label(self) -> str:
         return str(self.workflow_step.label)
 
+    def typed(self) -> dict[str, Any]:
+        """What the user filled in besides the step and the version (kept on screen after a conflict)."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in ("step", "version") and value not in (None, "")
+        }
+
     def service_data(self) -> dict[str, Any]:
         data = self.cleaned_data
+        assignee = self.workflow_step.assignee
         values: dict[str, Any] = {}
-        if data.get("supervisor"):
-            values["supervisor_id"] = data["supervisor"]
-        if data.get("executor"):
-            values["executor_id"] = data["executor"]
+        if assignee is not None and data.get(assignee.field):
+            values[assignee.data_key] = data[assignee.field]
         if data.get("how"):
             values["how"] = data["how"]
         return values
@@ -349,30 +329,10 @@ class StaffTalkForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-# 附表二 物业质量反馈意见执行调查表 (R-FB-8). The printed form is bilingual, so its labels are fixed
-# text in both languages, not translated: the same on screen whatever the interface language.
-EXECUTION_TITLE = (
-    "附表二 物业质量反馈意见执行调查表",
-    "Appendix 2 · Property quality feedback execution record",
-)
-EXECUTION_LABELS = {
-    "customer": ("客户", "Customer"),
-    "feedback": ("反馈意见", "Feedback"),
-    "qa_opinion": ("品质部意见", "QA department's opinion"),
-    "office_record": ("管理处执行记录", "Management office's execution record"),
-    "qa_acceptance": ("品质部验收", "QA acceptance"),
-    "customer_acceptance": ("客户验收", "Customer acceptance"),
-    "executor_name": ("执行人", "Executor"),
-    "executed_at": ("执行时间", "Execution time"),
-}
-
-
-def bilingual(name: str) -> str:
-    chinese, english = EXECUTION_LABELS[name]
-    return f"{chinese} {english}"
-
-
 class ExecutionRecordForm(forms.Form):
+    """附表二 (R-FB-8): the fields the user's role may write now (selectors.execution_record_writable),
+    starting from what is stored. Customer acceptance is never typed: it comes from the customer."""
+
     qa_opinion = forms.CharField(
         label=bilingual("qa_opinion"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -382,12 +342,70 @@ class ExecutionRecordForm(forms.Form):
     qa_acceptance = forms.CharField(
         label=bilingual("qa_acceptance"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    customer_acceptance = forms.CharField(
-        label=bilingual("customer_acceptance"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
     executor_name = forms.CharField(label=bilingual("executor_name"), max_length=60, required=False)
     executed_at = forms.DateTimeField(
         label=bilingual("executed_at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+    def __init__(self, *args: Any, writable: list[str], record: Any = None, **kwargs: Any) -> None:
+        if record is not None and not args and "data" not in kwargs:
+            kwargs.setdefault("initial", {name: getattr(record, name) for name in writable})
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name not in writable:
+                del self.fields[name]
+
+
+# --- reclassification ---------------------------------------------------------------------------------
+
+
+class ReclassifyForm(forms.Form):
+    """Kind, category, place, responsible department, priority and flags of a registered item."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    building = forms.TypedChoiceField(
+        label=_("Building or area"), coerce=int, required=False, empty_value=None
+    )
+    unit_label = forms.CharField(
+        label=_("Unit"), max_length=30, required=False, help_text=_("Building-entrance-number, e.g. 3-2-501")
+    )
+    location_note = forms.CharField(label=_("Location"), max_length=200, required=False)
+    department = forms.TypedChoiceField(
+        label=_("Responsible department"), coerce=int, required=False, empty_value=None
+    )
+    is_quality_problem = forms.BooleanField(
+        label=_("Concrete quality problem (act within minutes)"), required=False
+    )
+    is_major = forms.BooleanField(label=_("Major incident (alerts the general manager)"), required=False)
+    is_hot = forms.BooleanField(label=_("Hot complaint"), required=False)
+    is_paid_service = forms.BooleanField(label=_("Paid service"), required=False)
+    reason = forms.CharField(
+        label=_("Why the classification changes"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, buildings: list[Any], departments: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice_field(self, "building").choices = [("", "—"), *((b.pk, b.name) for b in buildings)]
+        _choice_field(self, "department").choices = [("", "—"), *((d.pk, str(d)) for d in departments)]
+
+    @classmethod
+    def initial_for(cls, item: Any) -> dict[str, Any]:
+        """The form's starting values: the item as it is stored."""
+        names = ("kind", "category", "priority", "location_note", "is_quality_problem", "is_major", "is_hot")
+        return {
+            **{name: getattr(item, name) for name in names},
+            "is_paid_service": item.is_paid_service,
+            "version": item.version,
+            "building": item.building_id,
+            "unit_label": item.unit.label if item.unit_id else "",
+            "department": item.department_id,
+        }
+
+    def values(self) -> dict[str, Any]:
+        """What the reclassification service reads (`reclassification_from`)."""
+        return {name: value for name, value in self.cleaned_data.items() if name not in ("version", "reason")}

@@ -18,9 +18,10 @@ from estatedesk.feedback import events
 from estatedesk.feedback.choices import OPEN_STATUSES, SlaClock, Status
 from estatedesk.feedback.clocks import CLOCK_COLUMNS, running_clocks
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, TimelineEvent
-from estatedesk.feedback.workflow import Step, available_steps
+from estatedesk.feedback.workflow import RECORD_PARTS, Step, available_steps, record_next_part
+from estatedesk.org import selectors as org_selectors
 from estatedesk.org.models import Project, Unit
-from estatedesk.org.permissions import projects_with
+from estatedesk.org.permissions import can, projects_with
 from estatedesk.owners.contacts import mask_phone, normalize_phone
 from estatedesk.owners.models import Resident, ResidentPhone
 
@@ -165,6 +166,29 @@ def item_steps(*, user: Any, item: FeedbackItem) -> list[Step]:
     return available_steps(status=item.status, kind=item.kind, roles=roles)
 
 
+def step_assignee_choices(*, item: FeedbackItem, step: Step) -> list[tuple[int, str]]:
+    """Whom the step may assign the item to (workflow.Step.assignee), as (user id, label); [] when the
+    step assigns nobody. The service refuses anyone else."""
+    if step.assignee is None:
+        return []
+    return org_selectors.project_people(project=item.project, roles=step.assignee.roles)
+
+
+@dataclass(frozen=True)
+class StepNeeds:
+    """A step open to the user with what it asks for: the table's step and the people it may assign."""
+
+    step: Step
+    assignee_choices: list[tuple[int, str]]
+
+
+def item_step_needs(*, user: Any, item: FeedbackItem) -> list[StepNeeds]:
+    return [
+        StepNeeds(step=step, assignee_choices=step_assignee_choices(item=item, step=step))
+        for step in item_steps(user=user, item=item)
+    ]
+
+
 def clock_states(*, item: FeedbackItem, now: datetime | None = None) -> list[dict[str, Any]]:
     """Each SLA clock with its due time, whether it is met, and the time left or overdue."""
     now = now or timezone.now()
@@ -189,13 +213,6 @@ def clock_states(*, item: FeedbackItem, now: datetime | None = None) -> list[dic
 # --- what the staff pages show: deadlines, clocks, the caller's items, the contact phone ----------------
 
 RECENT_ITEMS = 10
-HOW_LABELS = {
-    "phone": lambda: _("Phone call"),
-    "sms": lambda: _("Text message"),
-    "email": lambda: _("Email"),
-    "in_person": lambda: _("In person"),
-    "portal": lambda: _("Owner portal"),
-}
 
 
 @dataclass(frozen=True)
@@ -307,8 +324,116 @@ def item_contact_phone(*, user: Any, item: FeedbackItem) -> str:
     return mask_phone(item.contact_phone)
 
 
+# --- the execution record (附表二, R-FB-8): one reading for the page, the PDF and the API ------------------
+
+# The printed form is bilingual, so its labels are fixed text in both languages, not translated: the same
+# on screen and on paper whatever the interface language.
+RECORD_TITLE = (
+    "附表二 物业质量反馈意见执行调查表",
+    "Appendix 2 · Property quality feedback execution record",
+)
+RECORD_LABELS = {
+    "customer": ("客户名称", "Customer"),
+    "feedback": ("反馈意见", "Feedback"),
+    "qa_opinion": ("品质部意见", "QA department's opinion"),
+    "office_record": ("管理处执行记录", "Management office's execution record"),
+    "qa_acceptance": ("品质部验收", "QA acceptance"),
+    "customer_acceptance": ("客户验收", "Customer acceptance"),
+    "executor_name": ("执行人", "Executor"),
+    "executed_at": ("执行时间", "Execution time"),
+}
+TALL_ROWS = frozenset({"feedback", "qa_opinion", "office_record", "qa_acceptance", "customer_acceptance"})
+
+
+def bilingual(name: str) -> str:
+    chinese, english = RECORD_LABELS[name]
+    return f"{chinese} {english}"
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """A row of 附表二: its fixed bilingual heading, the value as stored, and who signed it and when."""
+
+    name: str
+    chinese: str
+    english: str
+    value: str
+    tall: bool = False  # a box with room to write by hand
+    signed: str = ""  # "name · YYYY-MM-DD HH:MM" for a signed part (R-FB-8's sign-offs)
+
+
 def execution_record_for(*, item: FeedbackItem) -> ExecutionRecord | None:
-    return ExecutionRecord.objects.filter(item=item).first()
+    return (
+        ExecutionRecord.objects.filter(item=item)
+        .select_related("qa_opinion_by", "office_record_by", "qa_acceptance_by")
+        .first()
+    )
+
+
+def _local(value: datetime | None) -> str:
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
+
+
+def _record_values(item: FeedbackItem, record: ExecutionRecord | None) -> dict[str, str]:
+    customer = item.contact_name or (item.resident.name if item.resident else "")
+    place = item.unit.label if item.unit else (item.building.name if item.building else "")
+    feedback = item.description
+    if item.title and not item.description.startswith(item.title):
+        feedback = f"{item.title}\n{item.description}"
+    values = {"customer": " · ".join(part for part in (customer, place) if part), "feedback": feedback}
+    for name in ("qa_opinion", "office_record", "qa_acceptance", "customer_acceptance", "executor_name"):
+        values[name] = getattr(record, name) if record else ""
+    values["executed_at"] = _local(record.executed_at) if record else ""
+    return values
+
+
+def _signed(record: ExecutionRecord | None) -> dict[str, str]:
+    """{the signed field: "who · when"} of the parts signed so far."""
+    if record is None:
+        return {}
+    signed = {}
+    for part in RECORD_PARTS.values():
+        at = getattr(record, part.signed_at)
+        if at is None:
+            continue
+        who = getattr(record, part.signed_by) if part.signed_by else None  # the customer: no account named
+        signed[part.fields[0]] = f"{who} · {_local(at)}" if who is not None else _local(at)
+    return signed
+
+
+def execution_record_rows(*, item: FeedbackItem, record: ExecutionRecord | None = None) -> list[RecordRow]:
+    """The eight rows of 附表二 in the form's order, as stored (the workflow fills the executor and the
+    time, the customer's rating the customer acceptance): what the item page and the PDF both show.
+    `record`: the item's record when the caller has read it (`execution_record_for`)."""
+    record = record if record is not None else execution_record_for(item=item)
+    values = _record_values(item, record)
+    signed = _signed(record)
+    return [
+        RecordRow(
+            name=name,
+            chinese=chinese,
+            english=english,
+            value=values[name],
+            tall=name in TALL_ROWS,
+            signed=signed.get(name, ""),
+        )
+        for name, (chinese, english) in RECORD_LABELS.items()
+    ]
+
+
+def execution_record_writable(*, user: Any, item: FeedbackItem, record: ExecutionRecord | None) -> list[str]:
+    """The fields of the execution record the user may write now: those of the parts their role signs
+    (QA: its opinion and acceptance; the management office: its record, executor and time), less a part
+    already signed off by the one after it. Customer acceptance is never typed by staff."""
+    writable: list[str] = []
+    for part in RECORD_PARTS.values():
+        if part.capability is None or not can(user, part.capability, project=item.project):
+            continue
+        following = record_next_part(part)
+        if record is not None and following is not None and getattr(record, following.signed_at):
+            continue
+        writable += part.fields
+    return writable
 
 
 def timeline_rows(*, user: Any, item: FeedbackItem) -> list[events.Description]:

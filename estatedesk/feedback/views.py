@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -18,23 +18,23 @@ from django.views.decorators.http import require_GET, require_POST
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
 from estatedesk.common.pagination import CappedPaginator
-from estatedesk.feedback import selectors, services
+from estatedesk.feedback import reclassification, selectors, services
 from estatedesk.feedback.choices import Category, Channel
 from estatedesk.feedback.forms import (
-    EXECUTION_LABELS,
-    EXECUTION_TITLE,
     CommentForm,
     ExecutionRecordForm,
     HotlineRegisterForm,
     ItemFilterForm,
     ItemRegisterForm,
+    ReclassifyForm,
     StaffTalkForm,
     StepForm,
 )
+from estatedesk.feedback.intake import registration
 from estatedesk.feedback.models import FeedbackItem
 from estatedesk.feedback.pdf import execution_record_pdf as render_execution_record
 from estatedesk.feedback.photos import feedback_photos_add
-from estatedesk.feedback.workflow import STEPS, SUPERVISORS, WORKERS, Step
+from estatedesk.feedback.workflow import STEPS, Step
 from estatedesk.org import selectors as org_selectors
 from estatedesk.org.permissions import can, can_anywhere
 from estatedesk.owners.contacts import normalize_phone
@@ -43,7 +43,6 @@ from estatedesk.owners.selectors import resident_lookup
 
 PAGE_SIZE = 50
 HQ_REPORT_SESSION_KEY = "feedback_hq_report"
-ASSIGNEE_ROLES = {"contact_supervisor": SUPERVISORS, "arrange": WORKERS}  # as the step service checks
 
 
 def _require_view(request: HttpRequest) -> None:
@@ -107,15 +106,11 @@ def _item(request: HttpRequest, reference: str) -> FeedbackItem:
     return item
 
 
-def _people(item: FeedbackItem, step: Step) -> list[tuple[int, str]]:
-    """Whom the step may assign: a supervisor when contacting one, an executor when arranging."""
-    roles = ASSIGNEE_ROLES.get(step.name)
-    return org_selectors.project_people(project=item.project, roles=roles) if roles else []
-
-
 def _step_form(item: FeedbackItem, step: Step, **initial: Any) -> StepForm:
     return StepForm(
-        initial={"step": step.name, "version": item.version, **initial}, step=step, people=_people(item, step)
+        initial={"step": step.name, "version": item.version, **initial},
+        step=step,
+        people=selectors.step_assignee_choices(item=item, step=step),
     )
 
 
@@ -142,15 +137,11 @@ def _render_item(
     if step_form is not None and step_form not in step_forms:
         # the step is no longer offered (the item moved on): its errors go on top of the page
         for problem in step_form.errors.get("__all__", []) or [_("This step is not possible now.")]:
-            messages.error(request, problem)
+            messages.error(request, str(problem))
     record = selectors.execution_record_for(item=item)
-    can_record = can(user, "feedback.execution_record", project=project)
-    if "execution_form" not in forms and can_record:
-        forms["execution_form"] = ExecutionRecordForm(
-            initial={name: getattr(record, name) for name in ExecutionRecordForm.base_fields}
-            if record
-            else {}
-        )
+    writable = selectors.execution_record_writable(user=user, item=item, record=record)
+    if "execution_form" not in forms and writable:
+        forms["execution_form"] = ExecutionRecordForm(writable=writable, record=record)
     can_talk = item.category == Category.STAFF_ATTITUDE and can(user, "feedback.staff_talk", project=project)
     if "talk_form" not in forms and can_talk:
         forms["talk_form"] = StaffTalkForm()
@@ -168,9 +159,8 @@ def _render_item(
         "resident_phones": phones_for_display(resident, full=full_phone_policy(user)(resident))
         if resident
         else [],
-        "record": record,
-        "execution_title": EXECUTION_TITLE,
-        "execution_labels": EXECUTION_LABELS,
+        "execution_title": selectors.RECORD_TITLE,
+        "execution_rows": selectors.execution_record_rows(item=item, record=record),
         "talks": list(item.staff_talks.select_related("recorded_by").order_by("recorded_at"))
         if item.category == Category.STAFF_ATTITUDE
         else [],
@@ -197,7 +187,7 @@ def item_step(request: HttpRequest, reference: str) -> HttpResponse:
     if step is None:
         messages.error(request, _("Unknown step."))
         return redirect("feedback:item_detail", reference=item.reference)
-    form = StepForm(request.POST, step=step, people=_people(item, step))
+    form = StepForm(request.POST, step=step, people=selectors.step_assignee_choices(item=item, step=step))
     if not form.is_valid():
         return _render_item(request, item, status=400, step_form=form)
     try:
@@ -215,13 +205,13 @@ def item_step(request: HttpRequest, reference: str) -> HttpResponse:
             return _render_item(request, item, status=error.status, step_form=form)
         # Someone else changed the item: show it as it is now, and keep what this user typed.
         fresh = selectors.item_get_for_user(user=request.user, reference=item.reference)
-        typed = {name: form.cleaned_data.get(name) for name in ("note", "how", "supervisor", "executor")}
+        typed = form.typed()
         conflict = {
             "message": error.message,
             "step": step.name,
             "step_label": step.label,
-            "note": typed["note"] or "",
-            "initial": {name: value for name, value in typed.items() if value},
+            "note": typed.get("note", ""),
+            "initial": typed,
         }
         return _render_item(request, fresh, status=409, conflict=conflict)
     messages.success(request, _("Recorded: %(step)s.") % {"step": step.label})
@@ -264,16 +254,25 @@ def item_staff_talk(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def item_execution_record(request: HttpRequest, reference: str) -> HttpResponse:
     item = _item(request, reference)
-    form = ExecutionRecordForm(request.POST)
+    writable = selectors.execution_record_writable(
+        user=request.user, item=item, record=selectors.execution_record_for(item=item)
+    )
+    if not writable:
+        raise PermissionDenied
+    form = ExecutionRecordForm(request.POST, writable=writable)
+    status = 400
     if form.is_valid():
+        # only what was posted: a field left out is not emptied
+        values = {name: value for name, value in form.cleaned_data.items() if name in request.POST}
         try:
-            services.execution_record_update(actor=request.user, item=item, **form.cleaned_data)
+            services.execution_record_update(actor=request.user, item=item, **values)
         except DomainError as error:
             add_domain_error(form, error)
+            status = error.status
         else:
             messages.success(request, _("Execution record saved."))
             return redirect("feedback:item_detail", reference=item.reference)
-    return _render_item(request, item, status=400, execution_form=form)
+    return _render_item(request, item, status=status, execution_form=form)
 
 
 @login_required
@@ -311,7 +310,11 @@ def item_register(request: HttpRequest) -> HttpResponse:
             user=request.user, project=values["project"], unit=values["unit"], phone=values["contact_phone"]
         )
         try:
-            item = services.feedback_item_register(actor=request.user, resident=resident, **values)
+            item = registration.feedback_item_register(
+                actor=request.user,
+                data=registration.ItemInput(resident=resident, **values),
+                idempotency_key=form.cleaned_data["form_token"],
+            )
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -339,14 +342,17 @@ def hotline(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         resident, unit = form.caller()
         try:
-            item = services.feedback_item_register(
+            item = registration.feedback_item_register(
                 actor=user,
-                project=unit.project,
-                channel=Channel.HOTLINE,
-                resident=resident,
-                unit=unit,
-                contact_phone=normalize_phone(phone),
-                **form.service_values(),
+                data=registration.ItemInput(
+                    project=unit.project,
+                    channel=Channel.HOTLINE,
+                    resident=resident,
+                    unit=unit,
+                    contact_phone=normalize_phone(phone),
+                    **form.service_values(),
+                ),
+                idempotency_key=form.cleaned_data["form_token"],
             )
         except DomainError as error:
             add_domain_error(form, error)
@@ -376,7 +382,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
     """A photo of an item, for whoever may see the item (its staff, or the customer who raised it)."""
     from django.http import FileResponse
 
@@ -417,3 +423,34 @@ def execution_record_pdf(request: HttpRequest, reference: str) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{item.reference}-execution-record.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def item_reclassify(request: HttpRequest, reference: str) -> HttpResponse:
+    """Change kind, category, place, department, priority or flags after registration (audited)."""
+    item = _item(request, reference)
+    if not can(request.user, "feedback.reclassify", project=item.project):
+        raise PermissionDenied
+    form = ReclassifyForm(
+        request.POST or None,
+        initial=ReclassifyForm.initial_for(item),
+        buildings=org_selectors.registration_buildings(projects=[item.project]),
+        departments=list(reclassification.departments_for(item).order_by("project_id", "kind")),
+    )
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            reclassification.feedback_item_reclassify(
+                actor=request.user,
+                item=item,
+                version=form.cleaned_data["version"],
+                target=reclassification.reclassification_from(item=item, values=form.values()),
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = error.status
+        else:
+            messages.success(request, _("The classification is changed."))
+            return redirect("feedback:item_detail", reference=item.reference)
+    return render(request, "feedback/item_reclassify.html", {"form": form, "item": item}, status=status)

@@ -28,6 +28,8 @@ CONTACTS_OWNERS = frozenset(
     }
 )
 ARCHIVE_KEEPERS = frozenset({Role.CS_SUPERVISOR, Role.PROJECT_MANAGER})
+QA_ROLES = frozenset({Role.QA_MANAGER, Role.QA_STAFF})
+PROJECT_OFFICE = frozenset({Role.PROJECT_MANAGER, Role.DEPT_SUPERVISOR, Role.EXECUTOR})  # 管理处
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     "org.view": STAFF_ROLES,
@@ -36,6 +38,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "org.members.view": MANAGERS | {Role.CS_SUPERVISOR},
     "audit.view": MANAGERS,
     "api.docs": STAFF_ROLES,
+    # failed outbox emails, with their recipients, and resending them (issue 16, item 6)
+    "notifications.outbox": frozenset({Role.SYSTEM_ADMIN, Role.HQ_PROPERTY}),
     # owner archive (R-OA)
     "owners.view": STAFF_ROLES,
     "owners.phone.full": CONTACTS_OWNERS,
@@ -59,17 +63,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     "feedback.comment": STAFF_ROLES,
     "feedback.staff_talk": frozenset({Role.PROJECT_MANAGER, Role.CS_SUPERVISOR, Role.DEPT_SUPERVISOR}),
-    "feedback.execution_record": frozenset(
-        {
-            Role.PROJECT_MANAGER,
-            Role.CS_SUPERVISOR,
-            Role.QA_MANAGER,
-            Role.QA_STAFF,
-            Role.DEPT_SUPERVISOR,
-            Role.EXECUTOR,
-        }
-    ),
+    # the execution record (附表二, R-FB-8): QA writes its opinion and its acceptance, the management
+    # office (the project's staff) its execution record; "feedback.execution_record" is either
+    "feedback.execution_record.qa": QA_ROLES,
+    "feedback.execution_record.office": PROJECT_OFFICE,
+    "feedback.execution_record": QA_ROLES | PROJECT_OFFICE,
     "feedback.report_hq": frozenset({Role.CS_SUPERVISOR, Role.PROJECT_MANAGER, Role.BRANCH_MANAGER}),
+    # change kind, category, location, department, priority or flags after registration
+    "feedback.reclassify": frozenset({Role.CS_SUPERVISOR, Role.PROJECT_MANAGER, Role.QA_MANAGER}),
 }
 
 

@@ -15,15 +15,12 @@ from django.db.models import Case, Prefetch, QuerySet, Value, When
 from django.http import Http404
 
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
-from estatedesk.feedback import events
-from estatedesk.feedback.choices import Status
+from estatedesk.feedback import events, workflow
 from estatedesk.feedback.models import FeedbackItem, TimelineEvent
 from estatedesk.org.choices import BuildingKind
 from estatedesk.org.models import Building, Project, Unit
 from estatedesk.owners.models import Resident
 from estatedesk.owners.selectors_portal import portal_resident
-
-RATEABLE_STATUSES = (Status.CUSTOMER_INFORMED, Status.CLOSED)
 
 
 def qr_location_get(*, project_code: str, building_code: str) -> Building:
@@ -114,4 +111,5 @@ def owner_item_get(*, user: Any, reference: str) -> FeedbackItem:
 
 
 def item_is_rateable(item: FeedbackItem) -> bool:
-    return item.status in RATEABLE_STATUSES and not item.rating
+    """Once told the result, once (workflow.is_rateable, as the rating service checks)."""
+    return workflow.is_rateable(item)

@@ -13,9 +13,18 @@ from rest_framework.test import APIClient
 from estatedesk.feedback.choices import Category, EventKind, Kind, Status
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, StaffTalk
 from estatedesk.feedback.services import feedback_item_step
-from estatedesk.feedback.tests.helpers import PATH, api_for, assert_error, register, step_data, walk
+from estatedesk.feedback.tests.helpers import (
+    PATH,
+    add_member,
+    api_for,
+    assert_error,
+    register,
+    step_data,
+    walk,
+)
 from estatedesk.notifications.models import OutboundEmail
 from estatedesk.notifications.tasks import send_email
+from estatedesk.org.choices import Role
 from estatedesk.owners.models import Resident
 
 ITEMS = "/api/feedback/items/"
@@ -139,33 +148,68 @@ def test_fb_comment_execution_record_and_hq_report(world, crew):
     assert response.status_code == 201
     assert (response.json()["kind"], response.json()["is_public"]) == ("comment", False)
     assert_error(api_for(world.owner_a).post(url(item, "comments/"), {"message": "x"}), 404, "not_found")
-    # the execution record (附表二): blank until written, then read back by others
+    # the execution record (附表二): blank until written, then written in its order and read back by others
+    qa = api_for(add_member(world, "qa_a", Role.QA_STAFF, project=world.project_a))
     blank = pm.get(url(item, "execution-record/"))
     assert blank.json() == {
         "qa_opinion": "",
+        "qa_opinion_by": None,
+        "qa_opinion_at": None,
         "office_record": "",
+        "office_record_by": None,
+        "office_record_at": None,
         "qa_acceptance": "",
+        "qa_acceptance_by": None,
+        "qa_acceptance_at": None,
         "customer_acceptance": "",
+        "customer_acceptance_at": None,
         "executor_name": "",
         "executed_at": None,
         "updated_at": None,
+        "writable": ["office_record", "executor_name", "executed_at"],
     }
     record = {
         "qa_opinion": "Valve worn out.",
         "office_record": "Replaced the valve.",
-        "qa_acceptance": "Checked, dry.",
-        "customer_acceptance": "Owner satisfied.",
+        "qa_acceptance": "",
+        "customer_acceptance": "",
         "executor_name": "蒋维修工",
         "executed_at": "2026-11-24T15:00:00+08:00",
     }
-    assert executor.put(url(item, "execution-record/"), record, format="json").status_code == 200
+    # the office may not write QA's opinion, nor its own record before QA's opinion
+    assert_error(
+        executor.put(url(item, "execution-record/"), record, format="json"), 403, "permission_denied"
+    )
+    assert_error(
+        executor.put(url(item, "execution-record/"), {"office_record": "x"}, format="json"),
+        409,
+        "feedback.record_out_of_order",
+        {"office_record"},
+    )
+    assert (
+        qa.put(url(item, "execution-record/"), {"qa_opinion": "Valve worn out."}, format="json").status_code
+        == 200
+    )
+    # the whole record sent back with QA's part as stored: only the office's part changes
+    written = executor.put(url(item, "execution-record/"), record, format="json")
+    assert written.status_code == 200
+    assert written.json()["office_record_by"] == {"id": world.executor_a.pk, "name": "executor_a"}
     read = pm.get(url(item, "execution-record/")).json()
     assert read["office_record"] == "Replaced the valve."
     assert read["executed_at"] == "2026-11-24T15:00:00+08:00"
+    assert read["qa_opinion_by"]["name"] == "qa_a"
     assert ExecutionRecord.objects.get(item=item).executor_name == "蒋维修工"
     assert_error(agent.put(url(item, "execution-record/"), record, format="json"), 403, "permission_denied")
     assert_error(
-        executor.put(url(item, "execution-record/"), {"qa_opinion": "x"}, format="json"), 400, "invalid"
+        qa.put(url(item, "execution-record/"), {"customer_acceptance": "x"}, format="json"),
+        400,
+        "feedback.customer_acceptance",
+        {"customer_acceptance"},
+    )
+    assert_error(
+        executor.put(url(item, "execution-record/"), {"executed_at": "yesterday"}, format="json"),
+        400,
+        "invalid",
     )
     # R-IR-8: the major incident goes to HQ, with its content
     assert_error(agent.post(url(item, "hq-report/")), 403, "permission_denied")
@@ -177,6 +221,7 @@ def test_fb_comment_execution_record_and_hq_report(world, crew):
         "registered",
         "major_alert",
         "comment",
+        "execution_record",
         "execution_record",
     ]
     ordinary = register(world)
@@ -260,7 +305,7 @@ def test_fb_owner_registers_on_the_portal_for_their_own_unit(world, owner_reside
         world.unit_a,
         None,
     )
-    assert (item.is_major, item.priority, item.title) == (False, "normal", "The balcony door does not close.")
+    assert (item.is_major, item.priority, item.title) == (False, "normal", "The balcony door does not close")
     assert response.json()["internal"] is None
     neighbour = {**request, "unit": world.unit_a_neighbour.pk}
     assert_error(client.post(CREATE, neighbour, format="json"), 400, "invalid", {"unit"})

@@ -10,8 +10,13 @@ import pytest
 from django.test import Client
 
 from estatedesk.feedback.choices import Category, Channel, Kind
-from estatedesk.feedback.pdf import execution_record_fields, execution_record_pdf
-from estatedesk.feedback.services import execution_record_update, feedback_item_register
+from estatedesk.feedback.intake.registration import ItemInput, feedback_item_register
+from estatedesk.feedback.models import FeedbackItem
+from estatedesk.feedback.pdf import execution_record_pdf
+from estatedesk.feedback.selectors import execution_record_rows
+from estatedesk.feedback.services import execution_record_update, feedback_item_rate
+from estatedesk.feedback.tests.helpers import add_member
+from estatedesk.org.choices import Role
 from estatedesk.owners.models import Resident
 
 HEADINGS = [
@@ -51,31 +56,36 @@ def item(world):
     resident = Resident.objects.get(user=world.owner_a)
     return feedback_item_register(
         actor=world.agent_a,
-        project=world.project_a,
-        channel=Channel.HOTLINE,
-        kind=Kind.REPAIR,
-        category=Category.ENGINEERING,
-        title="厨房水管漏水",
-        description="厨房水管漏水，地面有积水。",
-        resident=resident,
-        unit=world.unit_a,
+        data=ItemInput(
+            project=world.project_a,
+            channel=Channel.HOTLINE,
+            kind=Kind.REPAIR,
+            category=Category.ENGINEERING,
+            title="厨房水管漏水",
+            description="厨房水管漏水，地面有积水。",
+            resident=resident,
+            unit=world.unit_a,
+        ),
     )
 
 
 @pytest.fixture
 def recorded_item(world, item):
+    """附表二 written in its order (R-FB-8): QA's opinion, the office's record, QA's acceptance, and the
+    customer's acceptance from their rating."""
+    qa = add_member(world, "qa_a", Role.QA_STAFF, project=world.project_a)
+    execution_record_update(actor=qa, item=item, qa_opinion="同意维修，当天完成")
     execution_record_update(
         actor=world.pm_a,
         item=item,
-        qa_opinion="同意维修，当天完成",
         office_record="已更换厨房进水软管",
-        qa_acceptance="合格，无渗漏",
-        customer_acceptance="满意",
         executor_name="王师傅",
         executed_at=EXECUTED_AT,
     )
+    execution_record_update(actor=qa, item=item, qa_acceptance="合格，无渗漏")
+    FeedbackItem.objects.filter(pk=item.pk).update(customer_informed_at=EXECUTED_AT)  # told the result
     item.refresh_from_db()
-    return item
+    return feedback_item_rate(actor=world.owner_a, item=item, rating="A", comment="满意")
 
 
 def test_fb_8_execution_record_pdf_shows_bilingual_headings_and_the_record(world, recorded_item, tmp_path):
@@ -98,9 +108,11 @@ def test_fb_8_execution_record_pdf_shows_bilingual_headings_and_the_record(world
         "同意维修，当天完成",
         "已更换厨房进水软管",
         "合格，无渗漏",
-        "满意",
+        "A·满意·满意",
         "王师傅",
         "2026-11-2614:30",
+        "签Signed:qa_a",
+        "签Signed:pm_a",
     ):
         assert value in text, value
 
@@ -117,11 +129,9 @@ def test_fb_8_chinese_is_set_in_an_embedded_cjk_font_not_tofu(recorded_item, tmp
 
 
 def test_fb_8_without_a_record_the_item_facts_fill_in_and_the_rest_stays_blank(world, item):
-    # given: no execution record yet, an executor assigned
-    item.executor = world.users["pm_a"]
-    item.save(update_fields=["executor"])
+    # given: no execution record yet
     # when
-    fields = {field.english: field.value for field in execution_record_fields(item=item)}
+    fields = {row.english: row.value for row in execution_record_rows(item=item)}
     # then
     assert fields == {
         "Customer": "沈业主 · 1-1-101",
@@ -130,7 +140,7 @@ def test_fb_8_without_a_record_the_item_facts_fill_in_and_the_rest_stays_blank(w
         "Management office's execution record": "",
         "QA acceptance": "",
         "Customer acceptance": "",
-        "Executor": "pm_a",
+        "Executor": "",
         "Execution time": "",
     }
 

@@ -17,10 +17,11 @@ from PIL import Image
 from estatedesk.common.errors import DomainError
 from estatedesk.feedback.choices import Category, Channel, EventKind, Kind, Rating, Status
 from estatedesk.feedback.intake import qr
+from estatedesk.feedback.intake.registration import ItemInput, feedback_item_register
 from estatedesk.feedback.models import Attachment, FeedbackItem, TimelineEvent
 from estatedesk.feedback.photos import MAX_PHOTO_BYTES, photos_check
 from estatedesk.feedback.portal.services import ANONYMOUS_LIMIT
-from estatedesk.feedback.services import feedback_comment_add, feedback_item_register
+from estatedesk.feedback.services import feedback_comment_add
 from estatedesk.org.models import Building
 from estatedesk.owners.models import Resident
 
@@ -73,14 +74,16 @@ def report(**extra):
 def portal_item(user_resident: Resident, unit, description: str, actor) -> FeedbackItem:
     return feedback_item_register(
         actor=actor,
-        project=unit.project,
-        channel=Channel.PORTAL,
-        kind=Kind.REPAIR,
-        category=Category.ENGINEERING,
-        title="",
-        description=description,
-        resident=user_resident,
-        unit=unit,
+        data=ItemInput(
+            project=unit.project,
+            channel=Channel.PORTAL,
+            kind=Kind.REPAIR,
+            category=Category.ENGINEERING,
+            title="",
+            description=description,
+            resident=user_resident,
+            unit=unit,
+        ),
     )
 
 
@@ -351,13 +354,15 @@ def test_fb_5_owner_sees_only_their_own_requests_with_the_public_timeline(
     theirs = portal_item(other, world.unit_a_neighbour, "邻居的问题", neighbour)
     anonymous = feedback_item_register(
         actor=None,
-        project=world.project_a,
-        channel=Channel.QR,
-        kind=Kind.REPAIR,
-        category=Category.GREENING,
-        title="",
-        description="花园",
-        contact_phone="13800005555",
+        data=ItemInput(
+            project=world.project_a,
+            channel=Channel.QR,
+            kind=Kind.REPAIR,
+            category=Category.GREENING,
+            title="",
+            description="花园",
+            contact_phone="13800005555",
+        ),
     )
     feedback_comment_add(actor=world.agent_a, item=mine[0], message="内部备注：费用待定", is_public=False)
     feedback_comment_add(actor=world.agent_a, item=mine[0], message="师傅明天上午到", is_public=True)
@@ -392,9 +397,14 @@ def test_fb_5_my_requests_for_someone_who_is_not_an_owner_shows_nothing(world):
 def test_fb_5_owner_rates_once_told_the_result(world):
     # given: the customer has been told the result
     item = portal_item(Resident.objects.get(user=world.owner_a), world.unit_a, "漏水", world.owner_a)
-    FeedbackItem.objects.filter(pk=item.pk).update(status=Status.CUSTOMER_INFORMED)
+    FeedbackItem.objects.filter(pk=item.pk).update(
+        status=Status.CUSTOMER_INFORMED, customer_informed_at=item.registered_at, informed_by="phone"
+    )
     client = english(world.owner_a)
-    assert 'data-testid="rate-link"' in client.get("/f/mine/").content.decode()
+    mine = client.get("/f/mine/").content.decode()
+    assert 'data-testid="rate-link"' in mine
+    assert 'data-testid="informed-by"' in mine  # R-FB-5: how they were told
+    assert "(Phone call)" in mine
     assert 'data-testid="rate-form"' in client.get(f"/f/rate/{item.reference}/").content.decode()
     # when
     response = client.post(f"/f/rate/{item.reference}/", {"rating": Rating.B, "comment": "修得还行"})
@@ -404,7 +414,7 @@ def test_fb_5_owner_rates_once_told_the_result(world):
     item.refresh_from_db()
     assert (item.rating, item.rating_comment) == (Rating.B, "修得还行")
     event = TimelineEvent.objects.get(item=item, kind=EventKind.RATING)
-    assert (event.is_public, event.actor, event.data) == (True, world.owner_a, {"rating": "B"})
+    assert (event.is_public, event.actor, event.data["rating"]) == (True, world.owner_a, "B")
     page = client.get("/f/mine/").content.decode()
     assert 'data-testid="my-rating"' in page
     assert 'data-testid="rate-link"' not in page

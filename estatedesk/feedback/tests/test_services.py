@@ -12,15 +12,13 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Q
 from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from estatedesk.common.errors import DomainError
 from estatedesk.feedback import selectors, sla
 from estatedesk.feedback.choices import Category, Channel, EventKind, Kind, Priority, SlaClock, Status
-from estatedesk.feedback.escalation import sla_sweep
-from estatedesk.feedback.models import Escalation, FeedbackItem, SlaPolicy, TimelineEvent
+from estatedesk.feedback.models import FeedbackItem, SlaPolicy, TimelineEvent
 from estatedesk.feedback.selectors import ItemFilters, item_list
 from estatedesk.feedback.services import (
     feedback_item_rate,
@@ -50,15 +48,6 @@ def _english():
 @pytest.fixture
 def owner_resident(world):
     return Resident.objects.get(user=world.owner_a)
-
-
-def overdue_titles(user) -> list[str]:
-    return list(
-        # background work speaks the default language (Chinese) unless a test switches to English
-        Notification.objects.filter(
-            Q(title__startswith="Overdue") | Q(title__startswith="超时"), user=user
-        ).values_list("title", flat=True)
-    )
 
 
 # --- R-FB-1: registered at once, with a readable unique reference ------------------------------------------
@@ -169,8 +158,9 @@ def test_fb_1_new_item_is_announced_to_the_cs_supervisor(world):
     ],
 )
 def test_fb_2_contact_clock_counts_working_time(world, registered, priority, due):
+    """A walk-in: counted on the service centre's calendar (the hotline's own items: test_sla.py)."""
     with time_machine.travel(local(*TUESDAY, *registered), tick=False):
-        item = register(world, priority=priority)
+        item = register(world, priority=priority, channel=Channel.WALK_IN)
     assert item.registered_at == local(*TUESDAY, *registered)
     assert item.contact_due_at == due
     assert item.action_due_at is None  # not a quality problem
@@ -185,131 +175,6 @@ def test_fb_2_policies_are_data_hq_can_change(world):
         repair = register(world, kind=Kind.REPAIR)
     assert complaint.contact_due_at == local(*TUESDAY, 10, 15)
     assert repair.contact_due_at is None  # no policy for repairs: no clock
-
-
-def test_fb_2_escalates_when_contact_sla_breached_once_per_level(world):
-    with time_machine.travel(local(*TUESDAY, 10, 0), tick=False):
-        item = register(world)
-    assert sla_sweep(now=local(*TUESDAY, 11, 0)) == 0  # due at 11:00: not yet breached
-    assert sla_sweep(now=local(*TUESDAY, 11, 1)) == 1
-    assert sla_sweep(now=local(*TUESDAY, 11, 30)) == 0  # run again: nothing new
-    assert overdue_titles(world.supervisor_a) == [
-        f"Overdue (Contact the supervisor): {item.reference} Water leaking in the stairwell"
-    ]
-    assert overdue_titles(world.pm_a) == []
-    assert sla_sweep(now=local(*TUESDAY, 12, 1)) == 1
-    assert sla_sweep(now=local(*TUESDAY, 13, 1)) == 1
-    assert sla_sweep(now=local(*TUESDAY, 13, 1)) == 0
-    assert sla_sweep(now=local(*TUESDAY, 18, 0)) == 0  # level 3 is the last
-    assert list(Escalation.objects.order_by("level").values_list("clock", "level", "notified")) == [
-        (SlaClock.CONTACT, 1, [world.supervisor_a.pk]),
-        (SlaClock.CONTACT, 2, [world.pm_a.pk]),
-        (SlaClock.CONTACT, 3, [world.branch_manager.pk]),
-    ]
-    assert [
-        len(overdue_titles(world.users[name])) for name in ("supervisor_a", "pm_a", "branch_manager")
-    ] == [
-        1,
-        1,
-        1,
-    ]
-    item.refresh_from_db()
-    assert item.escalation_level == 3
-    assert list(item.events.filter(kind=EventKind.ESCALATED).values_list("data__level", flat=True)) == [
-        1,
-        2,
-        3,
-    ]
-
-
-def test_fb_2_a_late_sweep_escalates_every_level_it_missed(world):
-    with time_machine.travel(local(*TUESDAY, 10, 0), tick=False):
-        register(world)
-    assert sla_sweep(now=local(*TUESDAY, 12, 30)) == 2  # levels 1 and 2 at once, level 3 not yet due
-    assert sorted(Escalation.objects.values_list("level", flat=True)) == [1, 2]
-
-
-def test_fb_2_contacted_in_time_is_not_escalated(world, crew):
-    with time_machine.travel(local(*TUESDAY, 10, 0), tick=False):
-        item = register(world)
-    with time_machine.travel(local(*TUESDAY, 10, 50), tick=False):
-        item = walk(world, item, until="contact_supervisor")
-    assert sla_sweep(now=local(*TUESDAY, 15, 0)) == 0
-    assert selectors.clock_states(item=item, now=local(*TUESDAY, 15, 0))[0] == {
-        "clock": "contact",
-        "due_at": local(*TUESDAY, 11, 0),
-        "done_at": local(*TUESDAY, 10, 50),
-        "met": True,
-        "overdue": False,
-        "seconds_left": None,
-    }
-
-
-@pytest.mark.django_db(transaction=True)
-def test_fb_2_two_sweeps_at_once_escalate_once(world):
-    with time_machine.travel(local(*TUESDAY, 10, 0), tick=False):
-        register(world)
-        register(world)
-    barrier = threading.Barrier(2)
-    results: list[int] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            results.append(sla_sweep(now=local(*TUESDAY, 13, 1)))
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
-    assert sum(results) == 6  # two items × three levels, whichever sweep got each one
-    assert Escalation.objects.count() == 6
-    assert len(overdue_titles(world.branch_manager)) == 2
-
-
-def test_fb_2_items_at_the_last_level_do_not_fill_the_sweep_batch(world):
-    """Fixed: the sweep took the oldest `batch` overdue items every time, including those escalated to the
-    last level long ago, so once `batch` of them piled up no newer item was ever escalated."""
-    with time_machine.travel(local(*TUESDAY, 9, 0), tick=False):
-        oldest = register(world)
-    with time_machine.travel(local(*TUESDAY, 10, 0), tick=False):
-        newer = register(world)
-    assert sla_sweep(now=local(*TUESDAY, 12, 30), batch=1) == 3  # the oldest, to level 3
-    assert sla_sweep(now=local(*TUESDAY, 12, 30), batch=1) == 2  # then the newer one, levels 1 and 2
-    assert sorted(Escalation.objects.values_list("item__reference", "level")) == [
-        (oldest.reference, 1),
-        (oldest.reference, 2),
-        (oldest.reference, 3),
-        (newer.reference, 1),
-        (newer.reference, 2),
-    ]
-
-
-def test_fb_2_inquiry_answered_at_once_stops_the_contact_clock(world):
-    """Fixed: answering an inquiry at once left its contact clock running, so it was listed as overdue and
-    escalated although the customer had their answer."""
-    with time_machine.travel(local(*TUESDAY, 10, 0), tick=False):
-        item = register(world, kind=Kind.INQUIRY, category=Category.FEES)
-    with time_machine.travel(local(*TUESDAY, 10, 5), tick=False):
-        item = feedback_item_step(
-            actor=world.agent_a,
-            item=item,
-            step="answer",
-            version=item.version,
-            note="The fee is due on the 5th.",
-            data={"how": "phone"},
-        )
-    assert (item.status, item.contacted_at) == (Status.CUSTOMER_INFORMED, local(*TUESDAY, 10, 5))
-    later = local(*TUESDAY, 15, 0)
-    assert sla_sweep(now=later) == 0
-    assert list(item_list(user=world.agent_a, filters=ItemFilters(overdue=True), now=later)) == []
 
 
 # --- R-FB-3: a major incident goes to the general manager at once ------------------------------------------
@@ -341,23 +206,14 @@ def item_url(item: FeedbackItem) -> str:
 # --- R-FB-4: quality problems acted on within 30 minutes; staff attitude needs a talk ----------------------
 
 
-def test_fb_4_quality_problem_gets_the_30_minute_action_clock(world, crew):
-    with time_machine.travel(local(*TUESDAY, 10, 0), tick=False):
-        item = register(world, is_quality_problem=True)
-    assert item.action_due_at == local(*TUESDAY, 10, 30)
-    assert sla_sweep(now=local(*TUESDAY, 10, 31)) == 1
-    assert Escalation.objects.get().clock == SlaClock.ACTION
-    with time_machine.travel(local(*TUESDAY, 10, 40), tick=False):
-        item = walk(world, item, until="start")
-    assert item.acted_at == local(*TUESDAY, 10, 40)
-    assert sla_sweep(now=local(*TUESDAY, 12, 0)) == 0  # acted on; contacted in time
-
-
-def test_fb_4_action_clock_minutes_come_from_the_policy(world):
+def test_fb_4_action_clock_minutes_come_from_the_policy(world, crew):
     seed_sla_policies(company=world.company)
     SlaPolicy.objects.filter(company=world.company, clock=SlaClock.ACTION).update(minutes=45)
-    with time_machine.travel(local(*TUESDAY, 19, 30), tick=False):
+    with time_machine.travel(local(*TUESDAY, 19, 0), tick=False):
         item = register(world, is_quality_problem=True)
+        assert item.action_due_at is None  # R-FB-4: not before the project manager has the opinion
+    with time_machine.travel(local(*TUESDAY, 19, 30), tick=False):
+        item = walk(world, item, until="record_opinion")
     assert item.action_due_at == local(2026, 11, 25, 8, 15)
 
 
@@ -491,7 +347,12 @@ def test_fb_executor_must_work_on_the_project(world, crew):
 
 def test_fb_5_inform_customer_requires_what_was_said_and_how(world, crew):
     item = walk(world, register(world), until="inform_cs")
-    for note, data in (("", {"how": "phone"}), ("Told them.", {}), ("Told them.", {"how": "pigeon"})):
+    for note, data, missing in (
+        ("", {"how": "phone"}, {"note"}),
+        ("Told them.", {}, {"how"}),
+        ("Told them.", {"how": "pigeon"}, {"how"}),
+        ("", {}, {"note", "how"}),
+    ):
         with pytest.raises(DomainError) as error:
             feedback_item_step(
                 actor=world.agent_a,
@@ -502,7 +363,7 @@ def test_fb_5_inform_customer_requires_what_was_said_and_how(world, crew):
                 data=data,
             )
         assert error.value.code == "feedback.feedback_required"
-        assert set(error.value.fields) == {"note", "how"}
+        assert set(error.value.fields) == missing
     item.refresh_from_db()
     assert item.status == Status.CS_INFORMED
 
@@ -622,11 +483,28 @@ def test_sla_seeded_policies_match_the_requirements(world):
     seed_sla_policies(company=world.company)
     seed_sla_policies(company=world.company)  # again: adds nothing
     rows = set(
-        SlaPolicy.objects.filter(clock__in=["contact", "action"]).values_list(
-            "clock", "priority", "minutes", "uses_hotline_calendar"
+        SlaPolicy.objects.filter(clock__in=["contact", "arrange", "action"]).values_list(
+            "clock", "channel", "priority", "minutes", "uses_hotline_calendar"
         )
     )
-    assert rows == {("contact", "", 60, False), ("contact", "urgent", 60, True), ("action", "", 30, False)}
+    assert rows == {
+        ("contact", "", "", 60, False),
+        ("contact", "", "urgent", 60, True),
+        ("contact", "hotline", "", 60, True),  # R-CH-1: the 24-hour hotline's calendar
+        ("arrange", "", "", 30, False),  # R-FB-4 "at once"
+        ("action", "", "", 30, False),
+    }
+    resolution = set(
+        SlaPolicy.objects.filter(clock="resolution").values_list(
+            "channel", "kind", "priority", "minutes", "uses_hotline_calendar"
+        )
+    )
+    assert resolution == {
+        ("", "", "urgent", 240, True),
+        ("hotline", "", "urgent", 240, True),
+        *{("", kind, "", minutes, False) for kind, minutes in sla.RESOLUTION_MINUTES.items()},
+        *{("hotline", kind, "", minutes, True) for kind, minutes in sla.RESOLUTION_MINUTES.items()},
+    }
     assert SlaPolicy.objects.count() == len(sla.default_policies())
 
 
@@ -734,16 +612,18 @@ def test_overdue_filter_matches_the_sweep(world):
 def test_fb_1_an_owner_registers_only_for_their_own_units(world):
     from django.core.exceptions import PermissionDenied
 
-    from estatedesk.feedback.services import feedback_item_register
+    from estatedesk.feedback.intake.registration import ItemInput, feedback_item_register
 
     with pytest.raises(PermissionDenied):
         feedback_item_register(
             actor=world.owner_a,
-            project=world.project_a,
-            channel="portal",
-            kind="repair",
-            category="engineering",
-            title="邻居家漏水",
-            description="邻居家漏水",
-            unit=world.unit_a_neighbour,
+            data=ItemInput(
+                project=world.project_a,
+                channel="portal",
+                kind="repair",
+                category="engineering",
+                title="邻居家漏水",
+                description="邻居家漏水",
+                unit=world.unit_a_neighbour,
+            ),
         )

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from estatedesk.feedback.choices import Category, Channel, EventKind, Kind, Status, TalkKind
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, StaffTalk, TimelineEvent
-from estatedesk.feedback.tests.helpers import local, register, walk
+from estatedesk.feedback.tests.helpers import add_member, local, register, walk
+from estatedesk.org.choices import Role
 from estatedesk.org.models import Building
 from estatedesk.owners.models import Resident, ResidentPhone
 
@@ -483,27 +484,38 @@ def test_fb_2_comment_is_added_to_the_timeline(world, staff):
     assert (event.message, event.is_public, event.actor) == ("Owner called again.", True, world.agent_a)
 
 
-def test_fb_2_detail_shows_the_clocks_with_time_left_or_overdue(world, staff):
+def test_fb_2_detail_shows_the_clocks_with_time_left_or_overdue(world, crew, staff):
     with time_machine.travel(local(*TUESDAY, 10, 0), tick=False):
         item = register(world, is_quality_problem=True)
     client = staff(world.agent_a)
     with time_machine.travel(local(*TUESDAY, 10, 20), tick=False):
         clocks = {row["clock"]: row for row in client.get(detail_url(item)).context["clocks"]}
-        assert (clocks["contact"]["text"], clocks["action"]["text"]) == ("40 min left", "10 min left")
+        assert clocks["contact"]["text"] == "40 min left"
+        assert "action" not in clocks  # R-FB-4: not before the project manager has the handling opinion
+        item = walk(world, item, until="record_opinion")
+    with time_machine.travel(local(*TUESDAY, 10, 40), tick=False):
+        clocks = {row["clock"]: row for row in client.get(detail_url(item)).context["clocks"]}
+        assert (clocks["contact"]["text"], clocks["action"]["text"]) == ("done in time", "10 min left")
     with time_machine.travel(local(*TUESDAY, 11, 5), tick=False):
         response = client.get(detail_url(item))
         clocks = {row["clock"]: row for row in response.context["clocks"]}
-        assert (clocks["contact"]["text"], clocks["action"]["text"]) == ("overdue 5 min", "overdue 35 min")
-        assert 'data-testid="clock-contact"' in body(response)
+        assert (clocks["arrange"]["text"], clocks["action"]["text"]) == ("overdue 15 min", "overdue 15 min")
+        assert 'data-testid="clock-action"' in body(response)
 
 
 # --- R-FB-8, R-FB-3 / R-IR-8 --------------------------------------------------------------------------------
 
 
 def test_fb_8_execution_record_is_edited_with_bilingual_labels(world, crew, staff):
-    item = walk(world, register(world, resident=owner_resident(world), unit=world.unit_a), until="complete")
-    client = staff(world.pm_a)
-    page = body(client.get(detail_url(item)))
+    """Each role sees the fields it writes, starting from what is stored, in R-FB-8's order: QA's opinion,
+    the office's record (executor and time filled in from the workflow), QA's acceptance."""
+    qa = add_member(world, "qa_a", Role.QA_STAFF, project=world.project_a)
+    with time_machine.travel(local(*TUESDAY, 15, 30), tick=False):
+        item = walk(
+            world, register(world, resident=owner_resident(world), unit=world.unit_a), until="complete"
+        )
+    pm = staff(world.pm_a)
+    page = body(pm.get(detail_url(item)))
     for label in (
         "附表二",
         "品质部意见",
@@ -514,30 +526,50 @@ def test_fb_8_execution_record_is_edited_with_bilingual_labels(world, crew, staf
         "Execution time",
     ):
         assert label in page
-    response = client.post(
+    form = pm.get(detail_url(item)).context["execution_form"]
+    assert list(form.fields) == ["office_record", "executor_name", "executed_at"]
+    assert (form["executor_name"].value(), form["executed_at"].value().strftime("%H:%M")) == (
+        "executor_a",
+        "15:30",
+    )
+    early = pm.post(detail_url(item, "execution_record"), {"office_record": "Valve replaced."})
+    assert early.status_code == 409  # QA has not given its opinion yet
+    assert "after the QA department has given its opinion" in body(early)
+    qa_client = staff(qa)
+    assert list(qa_client.get(detail_url(item)).context["execution_form"].fields) == [
+        "qa_opinion",
+        "qa_acceptance",
+    ]
+    assert (
+        qa_client.post(
+            detail_url(item, "execution_record"), {"qa_opinion": "Fix within the day."}
+        ).status_code
+        == 302
+    )
+    response = pm.post(
         detail_url(item, "execution_record"),
         {
-            "qa_opinion": "Fix within the day.",
             "office_record": "Valve replaced by the engineering team.",
-            "qa_acceptance": "Checked, dry.",
-            "customer_acceptance": "Owner satisfied.",
             "executor_name": "蒋维修工",
             "executed_at": "2026-11-24T15:30",
         },
     )
     assert response.status_code == 302
     record = ExecutionRecord.objects.get(item=item)
-    assert (
-        record.qa_opinion,
-        record.executor_name,
-        timezone.localtime(record.executed_at).strftime("%H:%M"),
-    ) == (
+    assert (record.qa_opinion, record.qa_opinion_by, record.office_record_by, record.executor_name) == (
         "Fix within the day.",
+        qa,
+        world.pm_a,
         "蒋维修工",
-        "15:30",
     )
-    again = client.get(detail_url(item))
-    assert again.context["execution_form"]["qa_opinion"].value() == "Fix within the day."
+    again = qa_client.get(detail_url(item))
+    assert list(again.context["execution_form"].fields) == ["qa_acceptance"]  # the opinion is acted on
+    rows = {row.name: row for row in again.context["execution_rows"]}
+    assert (rows["qa_opinion"].value, rows["qa_opinion"].signed) == (
+        "Fix within the day.",
+        f"qa_a · {timezone.localtime(record.qa_opinion_at):%Y-%m-%d %H:%M}",
+    )
+    assert 'data-testid="execution-signed-qa_opinion"' in body(again)
     assert staff(world.agent_a).get(detail_url(item)).context.get("execution_form") is None
     assert (
         staff(world.agent_a).post(detail_url(item, "execution_record"), {"qa_opinion": "x"}).status_code

@@ -24,7 +24,15 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from estatedesk.feedback import clocks, escalation, services
-from estatedesk.feedback.choices import Category, Channel, EventKind, Kind, Priority, TalkKind
+from estatedesk.feedback.choices import (
+    PATROL_CATEGORIES,
+    Category,
+    Channel,
+    EventKind,
+    Kind,
+    Priority,
+    TalkKind,
+)
 from estatedesk.feedback.intake import registration
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, StaffTalk, TimelineEvent
 from estatedesk.feedback.workflow import STEPS
@@ -140,6 +148,9 @@ class Walked:
     rated_at: datetime | None = None
 
 
+PATROL_TEMPLATES = [template for template in TEMPLATES if template[1] in PATROL_CATEGORIES]
+
+
 def _weighted(rng: random.Random, choices: list[tuple[Any, int]]) -> Any:
     return rng.choices([value for value, _ in choices], weights=[weight for _, weight in choices])[0]
 
@@ -229,6 +240,10 @@ def _plans(
             else:  # a patrol finding, or a call about a common area
                 actor = patrol[code]
                 values.update(building=rng.choice(buildings) if buildings else None, location_note="巡查发现")
+                if channel == Channel.PATROL and values["category"] not in PATROL_CATEGORIES:
+                    # R-CS-5: what a patrol finds goes to order, greening, cleaning, engineering or service
+                    kind, category, title, description = rng.choice(PATROL_TEMPLATES)
+                    values.update(kind=kind, category=category, title=title, description=description)
             if actor is None and channel not in (Channel.QR, Channel.EMAIL):
                 continue
             plans.append(Plan(project, _registered_at(rng, now), actor, values))

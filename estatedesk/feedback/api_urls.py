@@ -8,6 +8,11 @@ urlpatterns = [
     path("items/create/", api.ItemCreateApi.as_view(), name="api-feedback-item-create"),
     path("items/<str:reference>/", api.ItemDetailApi.as_view(), name="api-feedback-item-detail"),
     path("items/<str:reference>/steps/", api.ItemStepApi.as_view(), name="api-feedback-item-step"),
+    path(
+        "items/<str:reference>/classification/",
+        api.ItemReclassifyApi.as_view(),
+        name="api-feedback-item-reclassify",
+    ),
     path("items/<str:reference>/comments/", api.ItemCommentApi.as_view(), name="api-feedback-item-comment"),
     path(
         "items/<str:reference>/staff-talks/", api.StaffTalkCreateApi.as_view(), name="api-feedback-staff-talk"

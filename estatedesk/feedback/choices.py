@@ -21,6 +21,16 @@ class Category(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# R-CS-5: a deficiency found on patrol goes to order, greening, cleaning, engineering or customer service
+PATROL_CATEGORIES = (
+    Category.ORDER,
+    Category.GREENING,
+    Category.CLEANING,
+    Category.ENGINEERING,
+    Category.CUSTOMER_SERVICE,
+)
+
+
 class Channel(models.TextChoices):
     HOTLINE = "hotline", _("Hotline")
     EMAIL = "email", _("Complaint mailbox")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("statistics/", statistics_views.statistics, name="statistics"),
     path("<str:reference>/", views.item_detail, name="item_detail"),
     path("<str:reference>/step/", views.item_step, name="item_step"),
+    path("<str:reference>/reclassify/", views.item_reclassify, name="item_reclassify"),
     path("<str:reference>/comment/", views.item_comment, name="item_comment"),
     path("<str:reference>/talk/", views.item_staff_talk, name="item_staff_talk"),
     path("<str:reference>/execution-record/", views.item_execution_record, name="item_execution_record"),

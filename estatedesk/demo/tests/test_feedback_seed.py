@@ -4,7 +4,6 @@ escalated, some major or hot, some rated; made through the services; a second ru
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -20,9 +19,8 @@ from estatedesk.notifications.models import Notification
 
 @pytest.fixture
 def seeded(db):
-    started = time.monotonic()
+    """The demo seeded once (how long it takes is measured in bench/, never asserted here)."""
     seed_demo()
-    return time.monotonic() - started
 
 
 def feedback_counts() -> dict[str, int]:
@@ -76,8 +74,7 @@ def test_demo_feedback_is_seen_by_the_demo_accounts(seeded):
     assert {i.resident.user_id for i in own} == {users["owner_a"].pk}
 
 
-def test_demo_feedback_twice_adds_nothing_and_is_fast(seeded):
+def test_demo_feedback_twice_adds_nothing(seeded):
     before = feedback_counts()
     seed_demo()
     assert feedback_counts() == before
-    assert seeded < 20

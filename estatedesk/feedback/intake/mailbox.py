@@ -49,8 +49,8 @@ from imap_tools.errors import ImapToolsError
 
 from estatedesk.feedback import events
 from estatedesk.feedback.choices import Category, Channel, Kind
+from estatedesk.feedback.intake.registration import ItemInput, feedback_item_register
 from estatedesk.feedback.models import FeedbackItem, InboundMessage, Mailbox, TimelineEvent
-from estatedesk.feedback.services import feedback_item_register
 from estatedesk.notifications.services import notify
 from estatedesk.org.choices import Role
 from estatedesk.org.models import Project
@@ -475,15 +475,17 @@ def _apply_rules(*, mailbox: Mailbox, parsed: ParsedMessage) -> tuple[str, Feedb
         return Outcome.THREADED, item
     item = feedback_item_register(
         actor=None,
-        project=mailbox.project,
-        channel=Channel.EMAIL,
-        kind=Kind.COMPLAINT,
-        category=Category.OTHER,
-        title=parsed.subject,
-        description=(parsed.body.strip() or parsed.subject) + _attachments_note(parsed.attachments),
-        contact_email=parsed.address,
-        contact_name=parsed.name[:60],
-        resident=_resident_for(project=mailbox.project, address=parsed.address),
+        data=ItemInput(
+            project=mailbox.project,
+            channel=Channel.EMAIL,
+            kind=Kind.COMPLAINT,
+            category=Category.OTHER,
+            title=parsed.subject,
+            description=(parsed.body.strip() or parsed.subject) + _attachments_note(parsed.attachments),
+            contact_email=parsed.address,
+            contact_name=parsed.name[:60],
+            resident=_resident_for(project=mailbox.project, address=parsed.address),
+        ),
     )
     return Outcome.CREATED, item
 

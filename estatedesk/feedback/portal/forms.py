@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from estatedesk.common.forms import OneTimeTokenField
 from estatedesk.feedback.choices import Category, Kind, Rating
 from estatedesk.feedback.photos import MAX_PHOTO_BYTES, MAX_PHOTOS
 from estatedesk.org.models import Unit
@@ -46,6 +47,7 @@ class FeedbackReportForm(forms.Form):
     `units` (the owner portal) adds the choice of one of the owner's own units; `phone_required` (someone
     who scanned a QR code without signing in) makes the phone number required."""
 
+    form_token = OneTimeTokenField()
     kind = forms.ChoiceField(
         label=_("What is it?"), choices=Kind.choices, initial=Kind.REPAIR, widget=forms.RadioSelect
     )

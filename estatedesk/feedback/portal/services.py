@@ -8,6 +8,7 @@ notifications); this module adds the photos in the same transaction and limits a
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from django.conf import settings
@@ -15,11 +16,10 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from estatedesk.feedback import services
+from estatedesk.feedback.intake import registration
+from estatedesk.feedback.intake.registration import ItemInput
 from estatedesk.feedback.models import FeedbackItem
 from estatedesk.feedback.photos import photos_check, photos_save
-from estatedesk.org.models import Building, Project, Unit
-from estatedesk.owners.models import Resident
 
 # Anonymous submissions through QR codes, per client address: so many in a fixed window of seconds.
 ANONYMOUS_LIMIT = getattr(settings, "FEEDBACK_QR_ANONYMOUS_LIMIT", 5)
@@ -28,38 +28,19 @@ ANONYMOUS_WINDOW_SECONDS = getattr(settings, "FEEDBACK_QR_ANONYMOUS_WINDOW_SECON
 
 @transaction.atomic
 def feedback_portal_submit(
-    *,
-    actor: Any,
-    project: Project,
-    channel: str,
-    kind: str,
-    category: str,
-    description: str,
-    photos: list[UploadedFile],
-    building: Building | None = None,
-    unit: Unit | None = None,
-    resident: Resident | None = None,
-    contact_name: str = "",
-    contact_phone: str = "",
+    *, actor: Any, data: ItemInput, photos: list[UploadedFile], idempotency_key: str = ""
 ) -> FeedbackItem:
     """Register an item raised by a customer themselves (channel "qr" or "portal") with its photos.
 
     `actor` is None for someone who scanned a QR code without signing in (a phone number is then
-    required by the registration rules); a signed-in owner registers for themselves."""
+    required by the registration rules); a signed-in owner registers for themselves. The form's one-time
+    token makes a resubmitted form return the first item, its photos saved once."""
     checked = photos_check(photos=photos)
-    item = services.feedback_item_register(
-        actor=actor,
-        project=project,
-        channel=channel,
-        kind=kind,
-        category=category,
-        title="",
-        description=description,
-        building=building,
-        unit=unit,
-        resident=resident,
-        contact_name=contact_name,
-        contact_phone=contact_phone,
+    first = registration.item_for_idempotency_key(actor=actor, key=idempotency_key)
+    if first is not None:
+        return first
+    item = registration.feedback_item_register(
+        actor=actor, data=replace(data, title=""), idempotency_key=idempotency_key
     )
     photos_save(item=item, photos=checked, uploader=actor if getattr(actor, "pk", None) else None)
     return item

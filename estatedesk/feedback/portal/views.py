@@ -26,6 +26,7 @@ from estatedesk.common.forms import add_domain_error
 from estatedesk.feedback import services
 from estatedesk.feedback.choices import Channel
 from estatedesk.feedback.intake import qr
+from estatedesk.feedback.intake.registration import ItemInput
 from estatedesk.feedback.portal import selectors as selectors_portal
 from estatedesk.feedback.portal import services as services_portal
 from estatedesk.feedback.portal.forms import FeedbackReportForm, RatingForm
@@ -68,16 +69,19 @@ def qr_form(request: HttpRequest, project: str, building: str) -> HttpResponse:
             try:
                 item = services_portal.feedback_portal_submit(
                     actor=request.user if resident else None,
-                    project=location.project,
-                    channel=Channel.QR,
-                    kind=form.cleaned_data["kind"],
-                    category=form.cleaned_data["category"],
-                    description=form.cleaned_data["description"],
+                    data=ItemInput(
+                        project=location.project,
+                        channel=Channel.QR,
+                        kind=form.cleaned_data["kind"],
+                        category=form.cleaned_data["category"],
+                        description=form.cleaned_data["description"],
+                        building=location,
+                        resident=resident,
+                        contact_name=form.cleaned_data["contact_name"],
+                        contact_phone=form.cleaned_data["contact_phone"],
+                    ),
                     photos=form.cleaned_data["photos"],
-                    building=location,
-                    resident=resident,
-                    contact_name=form.cleaned_data["contact_name"],
-                    contact_phone=form.cleaned_data["contact_phone"],
+                    idempotency_key=form.cleaned_data["form_token"],
                 )
             except DomainError as error:
                 add_domain_error(form, error)
@@ -120,14 +124,17 @@ def new(request: HttpRequest) -> HttpResponse:
         try:
             item = services_portal.feedback_portal_submit(
                 actor=request.user,
-                project=unit.project,
-                channel=Channel.PORTAL,
-                kind=form.cleaned_data["kind"],
-                category=form.cleaned_data["category"],
-                description=form.cleaned_data["description"],
+                data=ItemInput(
+                    project=unit.project,
+                    channel=Channel.PORTAL,
+                    kind=form.cleaned_data["kind"],
+                    category=form.cleaned_data["category"],
+                    description=form.cleaned_data["description"],
+                    unit=unit,
+                    resident=resident,
+                ),
                 photos=form.cleaned_data["photos"],
-                unit=unit,
-                resident=resident,
+                idempotency_key=form.cleaned_data["form_token"],
             )
         except DomainError as error:
             add_domain_error(form, error)

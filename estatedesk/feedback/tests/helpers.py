@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 
 from estatedesk.feedback.choices import Category, Channel, Kind
+from estatedesk.feedback.intake.registration import ItemInput, feedback_item_register
 from estatedesk.feedback.models import FeedbackItem
-from estatedesk.feedback.services import feedback_item_register, feedback_item_step
+from estatedesk.feedback.services import feedback_item_step
 from estatedesk.org.choices import Role, ScopeLevel
 from estatedesk.org.models import Membership
 
@@ -60,7 +61,12 @@ def register(world: Any, *, actor: Any = AGENT, **values: Any) -> FeedbackItem:
         "description": "Water has been dripping from the ceiling of entrance 1 since this morning.",
     }
     fields.update(values)
-    return feedback_item_register(actor=world.agent_a if actor is AGENT else actor, **fields)
+    registered_at = fields.pop("registered_at", None)
+    return feedback_item_register(
+        actor=world.agent_a if actor is AGENT else actor,
+        data=ItemInput(**fields),
+        registered_at=registered_at,
+    )
 
 
 # The R-FB path: step, who takes it, the note, the data (user names stand for their ids).

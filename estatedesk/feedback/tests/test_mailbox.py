@@ -27,8 +27,8 @@ from estatedesk.feedback.intake.mailbox import (
     reply_text,
     text_decode,
 )
+from estatedesk.feedback.intake.registration import ItemInput, feedback_item_register
 from estatedesk.feedback.models import FeedbackItem, InboundMessage, Mailbox, TimelineEvent
-from estatedesk.feedback.services import feedback_item_register
 from estatedesk.notifications.models import OutboundEmail
 from estatedesk.owners.choices import Relation
 from estatedesk.owners.models import Occupancy, Resident
@@ -363,13 +363,15 @@ def test_ch_4_a_reply_threads_by_reference_in_subject_for_the_items_customer(wor
     # given an item the agent registered from a call by the owner (whose email is on file)
     item = feedback_item_register(
         actor=world.agent_a,
-        project=world.project_a,
-        channel=Channel.HOTLINE,
-        kind=Kind.REPAIR,
-        category=Category.ENGINEERING,
-        title="漏水",
-        description="厨房漏水",
-        resident=owner,
+        data=ItemInput(
+            project=world.project_a,
+            channel=Channel.HOTLINE,
+            kind=Kind.REPAIR,
+            category=Category.ENGINEERING,
+            title="漏水",
+            description="厨房漏水",
+            resident=owner,
+        ),
     )
     # when the owner answers our acknowledgement, from another client, in another case
     reply = mail(
@@ -387,13 +389,15 @@ def test_ch_4_a_reply_threads_by_reference_in_subject_for_the_items_customer(wor
 def test_ch_4_a_reply_threads_for_the_contact_email_of_an_anonymous_item(world, mailbox):
     item = feedback_item_register(
         actor=None,
-        project=world.project_a,
-        channel=Channel.QR,
-        kind=Kind.COMPLAINT,
-        category=Category.CLEANING,
-        title="垃圾",
-        description="垃圾没清",
-        contact_email="visitor@example.org",
+        data=ItemInput(
+            project=world.project_a,
+            channel=Channel.QR,
+            kind=Kind.COMPLAINT,
+            category=Category.CLEANING,
+            title="垃圾",
+            description="垃圾没清",
+            contact_email="visitor@example.org",
+        ),
     )
 
     inbound = inbound_message_process(
@@ -424,13 +428,15 @@ def test_ch_4_a_stranger_quoting_an_owners_reference_gets_a_new_item(world, mail
 def test_ch_4_a_reference_of_another_project_is_not_followed(world, mailbox, owner):
     other = feedback_item_register(
         actor=None,
-        project=world.project_b,
-        channel=Channel.QR,
-        kind=Kind.COMPLAINT,
-        category=Category.CLEANING,
-        title="垃圾",
-        description="垃圾没清",
-        contact_email=OWNER_EMAIL,
+        data=ItemInput(
+            project=world.project_b,
+            channel=Channel.QR,
+            kind=Kind.COMPLAINT,
+            category=Category.CLEANING,
+            title="垃圾",
+            description="垃圾没清",
+            contact_email=OWNER_EMAIL,
+        ),
     )
 
     inbound = inbound_message_process(mailbox=mailbox, raw=mail(subject=f"Re: {other.reference}"))

@@ -261,18 +261,20 @@ def test_register_form_building_picker_queries_do_not_grow_with_rows(world, logi
 
 
 def portal_item(world, n: int, unit: Unit, *, kind: str = "") -> FeedbackItem:
-    from estatedesk.feedback.services import feedback_item_register
+    from estatedesk.feedback.intake.registration import ItemInput, feedback_item_register
 
     return feedback_item_register(
         actor=world.owner_a,
-        project=unit.project,
-        channel=Channel.PORTAL,
-        kind=kind or KINDS[n % len(KINDS)],
-        category=Category.ENGINEERING,
-        title=f"Guard request {n:02d}",
-        description="The lift is stuck.",
-        resident=owner(world),
-        unit=unit,
+        data=ItemInput(
+            project=unit.project,
+            channel=Channel.PORTAL,
+            kind=kind or KINDS[n % len(KINDS)],
+            category=Category.ENGINEERING,
+            title=f"Guard request {n:02d}",
+            description="The lift is stuck.",
+            resident=owner(world),
+            unit=unit,
+        ),
     )
 
 

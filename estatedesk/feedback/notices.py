@@ -1,0 +1,40 @@
+"""Who hears of an item and how: the customer's acknowledgements and results (R-FB-5), the general manager's
+alert for a major incident (R-FB-3), and the address of an item's page in notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from estatedesk.feedback import events
+from estatedesk.feedback.models import FeedbackItem
+from estatedesk.notifications.services import email_send, notify
+from estatedesk.org.choices import Role
+from estatedesk.org.selectors import project_staff
+
+
+def item_url(item: FeedbackItem) -> str:
+    return reverse("feedback:item_detail", args=[item.reference])
+
+
+def alert_general_manager(*, item: FeedbackItem, actor: Any) -> None:
+    """R-FB-3: a major incident goes to the general manager at once."""
+    managers = project_staff(project=item.project, roles={Role.GENERAL_MANAGER})
+    notify(
+        users=managers,
+        title=_("Major incident %(reference)s at %(project)s: %(title)s")
+        % {"reference": item.reference, "project": item.project.name, "title": item.title},
+        body=item.description[:1000],
+        url=item_url(item),
+    )
+    events.major_alert_sent(item=item, actor=actor, notified=[u.pk for u in managers])
+
+
+def tell_customer(*, item: FeedbackItem, subject: str, body: str) -> None:
+    address = item.contact_email or (item.resident.email if item.resident else "")
+    if address:
+        email_send(to=address, subject=subject, body=body)
+    if item.resident and item.resident.user_id:
+        notify(users=[item.resident.user], title=subject, body=body, email=False)

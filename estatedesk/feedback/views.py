@@ -166,6 +166,7 @@ def _render_item(
         else [],
         "attachments": list(item.attachments.order_by("uploaded_at")),
         "can_report_hq": (item.is_major or item.is_hot) and can(user, "feedback.report_hq", project=project),
+        "can_reclassify": item.is_open and can(user, "feedback.reclassify", project=project),
         "hq_report": request.session.pop(HQ_REPORT_SESSION_KEY, {}).get(item.reference)
         if status == 200
         else None,

@@ -141,7 +141,9 @@ def test_reclassification_page_starts_from_what_is_stored_and_saves(world, staff
     page_url = f"/feedback/{item.reference}/reclassify/"
     assert staff(world.outsider).get(page_url).status_code == 404
     assert staff(world.agent_a).get(page_url).status_code == 403
+    assert b'data-testid="reclassify"' not in staff(world.agent_a).get(f"/feedback/{item.reference}/").content
     client = staff(world.supervisor_a)
+    assert b'data-testid="reclassify"' in client.get(f"/feedback/{item.reference}/").content
     form = client.get(page_url).context["form"]
     assert (form["category"].value(), form["location_note"].value(), form["version"].value()) == (
         "engineering",

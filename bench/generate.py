@@ -6,10 +6,12 @@ The organisation and the demo accounts come from `seed_demo(feedback=False)` (th
 residents and every role); 197 more projects get buildings, a CS supervisor and a project manager. The
 items are spread over the last three years (references PROJECT-YYYYMMDD-NNNN, as the service makes
 them), with kinds, categories, channels, priorities and flags in the proportions of the demo data, SLA
-due times, about three timeline events each, and statuses by age: old items are closed or cancelled but
-for about 1% left open and overdue, recent ones are spread over the whole workflow. Rows go in by
-executemany in large transactions on SQLite and by COPY on PostgreSQL, with the secondary indexes dropped
-during the load and built again afterwards, then ANALYZE.
+due times (the arrange and action clocks from the handling opinion) and, for open items, when the sweep
+must look next (the earliest running due time, as registration and migration 0003 set it), about three
+timeline events each, and statuses by age: old items are closed or cancelled but for about 1% left open
+and overdue, recent ones are spread over the whole workflow. Rows go in by executemany in large
+transactions on SQLite and by COPY on PostgreSQL, with the secondary indexes dropped during the load and
+built again afterwards, then ANALYZE.
 """
 
 from __future__ import annotations
@@ -222,14 +224,21 @@ ITEM_COLUMNS = [
     "handling_opinion",
     "result",
     "contact_due_at",
+    "arrange_due_at",
     "action_due_at",
     "resolution_due_at",
     "contacted_at",
+    "opinion_recorded_at",
+    "arranged_at",
     "acted_at",
     "handled_at",
     "customer_informed_at",
     "closed_at",
     "escalation_level",
+    "escalation_due_at",
+    "escalation_cycle",
+    "informed_by",
+    "idempotency_key",
     "rating",
     "rating_comment",
     "reported_to_hq_at",
@@ -355,7 +364,6 @@ def _item_rows(
         age = now - registered
 
         contact_due = registered + 3600
-        action_due = registered + 1800 if quality else None
         resolution_due = registered + RESOLUTION_HOURS[kind] * 3600
         # how far along the workflow: old items are finished but for ~1% left open (and overdue)
         chance = rng.random()
@@ -368,7 +376,10 @@ def _item_rows(
         else:
             stage = "closed" if chance < 0.15 else "open"
         contacted = registered + rng.expovariate(1 / 2100)
-        acted = registered + rng.expovariate(1 / 1200) if quality else None
+        # R-FB-4: the arrange and action clocks start when the handling opinion reaches the project manager
+        opinion = contacted + rng.expovariate(1 / 1800)
+        arranged = opinion + rng.expovariate(1 / 900)
+        acted = arranged + rng.expovariate(1 / 1200) if quality else None
         informed = registered + rng.uniform(0.1, 1.3) * RESOLUTION_HOURS[kind] * 3600
         handled = informed - rng.uniform(600, 7200)
         closed = informed + rng.uniform(0, 86400)
@@ -381,12 +392,29 @@ def _item_rows(
                 status = rng.choice(reachable)
             position = OPEN_PATH.index(status)
             contacted = contacted if position >= 1 and contacted < now else None
-            acted = acted if position >= 3 and acted is not None and acted < now else None
+            opinion = opinion if position >= 2 and opinion < now else None
+            arranged = arranged if position >= 3 and arranged < now else None
+            acted = acted if position >= 4 and acted is not None and acted < now else None
             handled = handled if position >= 5 and handled < now else None
             informed = informed if position >= 7 and informed < now else None
             closed = None
         elif stage == "cancelled":
-            acted = handled = informed = closed = None
+            opinion = arranged = acted = handled = informed = closed = None
+        arrange_due = opinion + 1800 if opinion is not None else None
+        action_due = opinion + 1800 if opinion is not None and quality else None
+        # when the sweep must look next (as the service and the migration set it): the earliest running
+        # due time of an item still open
+        running = [
+            due
+            for due, done in (
+                (contact_due, contacted),
+                (arrange_due, arranged),
+                (action_due, acted),
+                (resolution_due, informed),
+            )
+            if due is not None and done is None
+        ]
+        escalation_due = min(running) if running and status not in ("closed", "cancelled") else None
         rating = ""
         if status == "closed" and rng.random() < 0.3:
             rating = "A" if rng.random() < 0.7 else "B" if rng.random() < 0.67 else "C"
@@ -422,17 +450,24 @@ def _item_rows(
             if channel in ("hotline", "walk_in", "patrol", "client_visit")
             else None,
             when(registered),
-            "已联系责任主管，安排处理。" if contacted else "",
+            "已联系责任主管，安排处理。" if opinion else "",
             "已处理完毕，业主确认。" if informed else "",
             when(contact_due),
+            when(arrange_due),
             when(action_due),
             when(resolution_due),
             when(contacted),
+            when(opinion),
+            when(arranged),
             when(acted),
             when(handled),
             when(informed),
             when(closed),
             0,
+            when(escalation_due),
+            0,
+            "phone" if informed else "",
+            None,
             rating,
             "",
             None,

@@ -146,16 +146,33 @@ def section(data: dict[str, Any]) -> list[str]:
         lines += [text + ".", ""]
     sweep = ours.get("sweep")
     if sweep:
-        lines += [
-            f"**SLA sweep.** {sweep['overdue']:,} of {sweep['items']:,} items overdue "
-            f"({sweep['overdue_percent']}%), "
-            f"none escalated yet. One sweep (as the per-minute job runs it, 500 items per clock): "
+        lines += [_sweep_text(sweep), ""]
+    return lines
+
+
+def _sweep_text(sweep: dict[str, Any]) -> str:
+    text = (
+        f"**SLA sweep.** {sweep['overdue']:,} of {sweep['items']:,} items overdue "
+        f"({sweep['overdue_percent']}%), none escalated yet. "
+    )
+    if "catch_up_runs" not in sweep:  # the sweep before ADR 0010: 500 items per clock and run
+        return text + (
+            f"One sweep (as the per-minute job runs it, 500 items per clock): "
             f"{sweep['first_run_seconds']} s for {sweep['first_run_escalations']:,} escalations "
             f"({sweep['escalations_per_second']}/s, each with its notifications and timeline event); "
-            f"the next sweep {sweep['second_run_seconds']} s ({sweep['second_run_escalations']:,} more).",
-            "",
-        ]
-    return lines
+            f"the next sweep {sweep['second_run_seconds']} s ({sweep['second_run_escalations']:,} more)."
+        )
+    return text + (
+        f"{sweep['due_for_a_look']:,} items due for a look. One sweep (as the per-minute job runs it): "
+        f"{sweep['first_run_items']:,} items, {sweep['first_run_escalations']:,} escalations in "
+        f"{sweep['first_run_seconds']} s ({sweep['escalations_per_second']}/s, each with its "
+        f"notifications and timeline event); "
+        f"{'the whole backlog' if not sweep['left_due'] else 'all but ' + format(sweep['left_due'], ',')} "
+        f"in {sweep['catch_up_runs']} runs, "
+        f"{sweep['catch_up_seconds']} s ({sweep['catch_up_escalations']:,} escalations, "
+        f"{sweep['catch_up_escalations_per_second']}/s); a sweep with nothing due "
+        f"{sweep['idle_run_ms']['median_ms']} ms."
+    )
 
 
 def write() -> Path:

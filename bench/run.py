@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/run.py --items 1000000 --database sqlite      # `make bench` runs both databases
     .venv/bin/python bench/run.py --items 10000 --database sqlite --quick   # `make bench-quick`
+    .venv/bin/python bench/run.py --items 1000000 --database sqlite --sweep-only   # the SLA sweep alone
 
 For one database and one N: builds a fresh database for each product (bench/generate.py for ours,
 bench/peer_helpdesk.py for the peer, same number of items), serves each with gunicorn as in production
 (same worker count, 127.0.0.1, DEBUG off), logs in as a staff user who sees everything, and times the
 scenarios (median and p95 over rounds; one warm-up request first). Then the SLA sweep with ~1% of the
-items overdue, each statistic as hand-written SQL (the limit), peak RSS per worker and database size per
-item. Writes bench/results/<database>-<N>.json; bench/report.py turns every JSON there into RESULTS.md.
+items overdue (one run, the catch-up of the backlog, a run with nothing due), each statistic as
+hand-written SQL (the limit), peak RSS per worker and database size per item. Writes
+bench/results/<database>-<N>.json; bench/report.py turns every JSON there into RESULTS.md.
 """
 
 from __future__ import annotations
@@ -398,43 +400,83 @@ def raw_sql_limit(*, month: str, project_code: str | None, rounds: int) -> dict[
     return result
 
 
+CATCH_UP_SECONDS = 240  # after the first run, catch up on the backlog for at most this long
+
+
 def sweep_scenario() -> dict[str, Any]:
-    """The SLA sweep as the scheduled job runs it (one call, batches of 500 per clock), with the share of
-    items overdue, and the query that finds them on its own."""
-    from django.db.models import Q
+    """The SLA sweep (escalation.sla_sweep, ADR 0010) over the generated items, none escalated yet: one
+    call as the per-minute job makes it (batches of 500 items due for a look, until none is left or its
+    budget is spent), then calls until the backlog is caught up, then one call with nothing due (what
+    every quiet minute costs), and the plan of the query that selects the items due. Should the backlog
+    outlast CATCH_UP_SECONDS, the quiet run is timed at the earliest check still due (nothing before it)."""
+    from django.db.models import Min, Q
+    from django.urls import reverse
     from django.utils import timezone
 
     from estatedesk.feedback import escalation
     from estatedesk.feedback.choices import OPEN_STATUSES
-    from estatedesk.feedback.models import FeedbackItem
+    from estatedesk.feedback.clocks import CLOCK_COLUMNS
+    from estatedesk.feedback.models import Escalation, FeedbackItem
 
     now = timezone.now()
     total = FeedbackItem.objects.count()
-    overdue = (
-        FeedbackItem.objects.filter(status__in=OPEN_STATUSES)
-        .filter(
-            Q(contact_due_at__lt=now, contacted_at__isnull=True)
-            | Q(action_due_at__lt=now, acted_at__isnull=True)
-            | Q(resolution_due_at__lt=now, customer_informed_at__isnull=True)
-        )
-        .count()
-    )
+    breached = Q()
+    for due, done in CLOCK_COLUMNS.values():
+        breached |= Q(**{f"{due}__lt": now, f"{done}__isnull": True})
+    overdue = FeedbackItem.objects.filter(status__in=OPEN_STATUSES).filter(breached).count()
+    due_for_a_look = FeedbackItem.objects.filter(escalation_due_at__isnull=False, escalation_due_at__lt=now)
+    backlog = due_for_a_look.count()
+    selection = due_for_a_look.order_by("escalation_due_at").values_list("pk", "escalation_due_at")
+    plan = selection[: escalation.BATCH].explain()
+    reverse("feedback:item_list")  # the URL configuration, loaded once per worker, is not the sweep's cost
+
     started = time.perf_counter()
     escalated = escalation.sla_sweep(now=now)
     first = time.perf_counter() - started
+    looked_at = backlog - due_for_a_look.count()
+    runs, caught_up = 1, escalated
     started = time.perf_counter()
-    again = escalation.sla_sweep(now=now)
-    second = time.perf_counter() - started
+    while due_for_a_look.exists() and time.perf_counter() - started < CATCH_UP_SECONDS:
+        caught_up += escalation.sla_sweep(now=now)
+        runs += 1
+    catch_up = first + time.perf_counter() - started
+    left = due_for_a_look.count()
+    quiet = now if not left else due_for_a_look.aggregate(at=Min("escalation_due_at"))["at"]
+    idle = []
+    for _ in range(5):
+        started = time.perf_counter()
+        nothing = escalation.sla_sweep(now=quiet)
+        idle.append((time.perf_counter() - started) * 1000)
     return {
         "items": total,
         "overdue": overdue,
         "overdue_percent": round(100 * overdue / total, 2) if total else 0,
+        "due_for_a_look": backlog,
         "first_run_seconds": round(first, 2),
+        "first_run_items": looked_at,
         "first_run_escalations": escalated,
         "escalations_per_second": round(escalated / first, 1) if first else None,
-        "second_run_seconds": round(second, 2),
-        "second_run_escalations": again,
+        "catch_up_runs": runs,
+        "catch_up_seconds": round(catch_up, 2),
+        "catch_up_escalations": caught_up,
+        "catch_up_escalations_per_second": round(caught_up / catch_up, 1) if catch_up else None,
+        "left_due": left,
+        "escalations": Escalation.objects.count(),
+        "idle_run_ms": summarize(idle),
+        "idle_run_escalations": nothing,
+        "selection_plan": plan,
     }
+
+
+def sweep_only(*, items: int, database: str, workdir: Path, reuse: bool) -> dict[str, Any]:
+    """`--sweep-only`: our database and the sweep scenario, no server, no peer, nothing written."""
+    pg = database == "postgres"
+    database_url = ensure_pg_database("bench_estatedesk") if pg else ""
+    setup_django(our_environment(database_url, workdir))
+    log(f"EstateDesk: preparing {items:,} items on {database}")
+    prepare = {"reused": True} if reuse else prepare_ours(items=items, pg=pg)
+    log("  sweep")
+    return {"prepare": prepare, "sweep": sweep_scenario()}
 
 
 def run_ours(
@@ -580,6 +622,9 @@ def main() -> None:
     parser.add_argument("--no-peer", action="store_true", help="EstateDesk only")
     parser.add_argument("--quick", action="store_true", help="fewer rounds and shorter intake runs")
     parser.add_argument("--reuse", action="store_true", help="development: keep our database of the last run")
+    parser.add_argument(
+        "--sweep-only", action="store_true", help="our data and the SLA sweep only; prints, writes nothing"
+    )
     args = parser.parse_args()
     global WARMUP
     WARMUP = 2 * args.workers  # gunicorn hands requests to whichever worker is free: give each a chance
@@ -590,6 +635,10 @@ def main() -> None:
     if not args.reuse:
         for old in workdir.glob("*.sqlite3*"):
             old.unlink()
+    if args.sweep_only:
+        result = sweep_only(items=args.items, database=args.database, workdir=workdir, reuse=args.reuse)
+        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+        return
     started = time.perf_counter()
     common = {
         "items": args.items,

@@ -12,7 +12,8 @@ from estatedesk.common.scheduling import periodic
 @periodic(name="feedback.sla_sweep", every=timedelta(minutes=1))
 @task(queue_name="periodic")
 def sla_sweep() -> int:
-    """Escalate breached SLA clocks once per level (R-FB-2, R-FB-4)."""
+    """Escalate breached SLA clocks once per level (R-FB-2, R-FB-4): the items due for a look, a batch at a
+    time, until none is left or the run's budget is spent (escalation.sla_sweep); the escalations made."""
     from estatedesk.feedback.escalation import sla_sweep as sweep
 
     return sweep()

@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # before anything reads the body (413), after the language is known; busy database → 503
+    "estatedesk.common.resilience.RequestBodyLimitMiddleware",
+    "estatedesk.common.resilience.DatabaseBusyMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -208,6 +211,26 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- request size limits, a busy database, backups (docs/deployment.md) -----------------------------------
+# A request body larger than the first matching row's limit answers 413 before it is read. A row names a URL
+# ("namespace:name") or a path prefix ("/api/"); "*" is everything else (estatedesk.common.resilience).
+_MB = 1024 * 1024
+ESTATEDESK_REQUEST_BODY_LIMITS: list[tuple[str, int]] = [
+    ("feedback:item_photos", 55 * _MB),  # 5 photos of at most 10 MB, and the form
+    ("feedback_portal:new", 55 * _MB),
+    ("feedback_portal:qr_form", 55 * _MB),
+    ("owners:import_upload", 20 * _MB),  # a workbook of at most 10 MB: larger ones get the form's message
+    ("/api/", 1 * _MB),  # JSON only
+    ("*", 2 * _MB),
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * _MB  # form fields (not files) and bodies read whole
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1 * _MB  # larger uploaded files wait in a temporary file, not in memory
+ESTATEDESK_RETRY_AFTER_SECONDS = 5  # the Retry-After of a 503 when the database is busy or away
+# After a restore, each project's reference numbers of the days from the backup to the restore continue this
+# far above the highest one on file: numbers given out after the backup were lost with their items, but a
+# customer may have been told one (docs/deployment.md, "Backup and restore").
+ESTATEDESK_RESTORE_REFERENCE_GAP = 1000
 
 # --- email ----------------------------------------------------------------------------------------------
 # Console by default (mail is printed), SMTP when EMAIL_HOST is set.

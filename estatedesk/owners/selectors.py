@@ -269,3 +269,8 @@ def archive_projects(*, user: Any) -> list[tuple[Project, Completeness]]:
     )
     figures = completeness_by_project(project_ids=[p.pk for p in projects])
     return [(project, figures[project.pk]) for project in projects]
+
+
+def owner_lives_in(*, user: Any, unit: Unit) -> bool:
+    """Does the signed-in owner live in `unit` now (an occupancy of theirs that has not ended)?"""
+    return Occupancy.objects.filter(unit=unit, resident__user_id=user.pk, ended_on__isnull=True).exists()

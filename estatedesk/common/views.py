@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
+
+from estatedesk.common import resilience
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -42,6 +45,11 @@ def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """500, or 503 with Retry-After when the error is a busy or lost database raised outside a view (the
+    session saved after it, a middleware): the same answer the view-level middleware gives."""
+    error = sys.exception()
+    if error is not None and resilience.database_unavailable(error):
+        return resilience.unavailable_response(request)
     return _page(
         request, 500, _("Something went wrong"), _("The error has been logged. Please try again later.")
     )

@@ -391,7 +391,11 @@ def attachment_download(request: HttpRequest, reference: str, pk: int) -> HttpRe
     attachment = item.attachments.filter(pk=pk).first()
     if attachment is None:
         raise Http404
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type or None)
+    try:
+        handle = attachment.file.open("rb")
+    except OSError as error:  # the file is gone from storage (FileNotFoundError included)
+        raise Http404 from error
+    response = FileResponse(handle, content_type=attachment.content_type or None)
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -286,12 +286,6 @@ def test_sec_a_body_within_the_limit_is_read_as_usual():
 # --- a missing photo file -------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 16 item 8(d): feedback.views.attachment_download must answer 404 when the stored file "
-    "is missing (catch FileNotFoundError/OSError from attachment.file.open → Http404); remove this mark "
-    "with that change",
-)
 def test_sec_issue_16_8d_a_photo_whose_file_is_missing_answers_404_not_500(world, login, settings, tmp_path):
     from estatedesk.feedback.choices import Category, Channel, Kind
     from estatedesk.feedback.intake.registration import ItemInput, feedback_item_register

@@ -76,3 +76,24 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_name}@{self.period_start:%Y-%m-%d %H:%M}"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of one background process (the task worker, the scheduler, the mailbox poll),
+    upserted by `common.health.heartbeat_beat`; /health/ reports the newest beat of each name. A table, not
+    the cache: the processes run on several hosts and must see each other's beats."""
+
+    name = models.CharField(max_length=50)
+    host = models.CharField(max_length=100)
+    pid = models.PositiveIntegerField()
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "host", "pid"], name="heartbeat_one_per_process")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.host}:{self.pid}"

@@ -4,6 +4,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from estatedesk.common.health import health
 from estatedesk.org import views as org_views
 
 admin.site.site_header = _("EstateDesk administration")
@@ -20,6 +21,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("", org_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("health/", health, name="health"),  # the database and the background processes' heartbeats
     path("accounts/", include("estatedesk.accounts.urls")),
     path("org/", include("estatedesk.org.urls")),
     path("", include("estatedesk.owners.urls")),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from email.utils import make_msgid, parseaddr
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from estatedesk.notifications.choices import OutboxStatus
 
 
 class Notification(models.Model):
@@ -25,20 +29,42 @@ class Notification(models.Model):
         return self.title
 
 
+def new_message_id() -> str:
+    """A Message-ID for a new outbox email, made once and kept: a message sent twice (the worker died after
+    the mail server took it) carries the same id both times, so mail systems can recognise the copy."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "estatedesk.invalid"
+    return make_msgid(domain=domain)
+
+
 class OutboundEmail(models.Model):
-    """An email to send, written in the business transaction; the send task claims it once."""
+    """An email to send, written in the business transaction. It is sent at least once and marked sent only
+    after the mail server accepted it, or it is listed as failed (docs/adr/0012-what-we-promise.md):
+
+        queued --claim--> sending --accepted--> sent
+                             |--error--> failed (retried later while attempts < MAX_ATTEMPTS)
+                             '--worker died, claimed_at too old--> queued again (the sweep)
+    """
 
     to = models.EmailField()
     subject = models.CharField(max_length=200)
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
+    )
+    message_id = models.CharField(_("Message-ID"), max_length=255, default=new_message_id)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # when the current or last send began
+    sent_at = models.DateTimeField(null=True, blank=True)  # when the mail server accepted it
+    # when the sweep should enqueue a send again: a retry after a failure, or a safety net for a queued
+    # email whose task was lost; None once sent, or failed for good
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("outgoing email")
         verbose_name_plural = _("outgoing emails")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbound_email_due")]
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"

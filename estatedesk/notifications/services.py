@@ -1,12 +1,22 @@
 """Notify people: an in-app notification and, when they have an address, an email from the outbox.
-Call inside the business transaction; the email task is queued in the same transaction."""
+Call inside the business transaction; the email task is queued in the same transaction.
+
+How an outbox email is sent, retried and reclaimed is in notifications/outbox.py.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
+from estatedesk.common.audit import audit_record
+from estatedesk.common.models import AuditEntry
+from estatedesk.notifications.choices import OutboxStatus
 from estatedesk.notifications.models import Notification, OutboundEmail
+from estatedesk.notifications.outbox import REQUEUE_AFTER
 
 
 def notify(*, users: Iterable[Any], title: str, body: str = "", url: str = "", email: bool = True) -> int:
@@ -19,9 +29,37 @@ def notify(*, users: Iterable[Any], title: str, body: str = "", url: str = "", e
     return count
 
 
-def email_send(*, to: str, subject: str, body: str) -> OutboundEmail:
+def _enqueue_send(outbound_email_id: int) -> None:
     from estatedesk.notifications.tasks import send_email
 
-    message = OutboundEmail.objects.create(to=to, subject=subject[:200], body=body)
-    send_email.enqueue(outbound_email_id=message.pk)
+    send_email.enqueue(outbound_email_id=outbound_email_id)
+
+
+def email_send(*, to: str, subject: str, body: str) -> OutboundEmail:
+    """Queue an email: the row (queued, with its own Message-ID) and its send task, in the caller's
+    transaction. Should the task be lost, the outbox sweep enqueues another after REQUEUE_AFTER."""
+    message = OutboundEmail.objects.create(
+        to=to, subject=subject[:200], body=body, next_attempt_at=timezone.now() + REQUEUE_AFTER
+    )
+    _enqueue_send(message.pk)
     return message
+
+
+def outbound_email_resend(*, actor: Any, outbound_email_id: int) -> bool:
+    """Staff re-queue a failed email: queued with a fresh count of attempts, sent by the next worker, and
+    audited. False when it is no longer failed (already resent, or sent meanwhile)."""
+    with transaction.atomic():
+        updated = OutboundEmail.objects.filter(pk=outbound_email_id, status=OutboxStatus.FAILED).update(
+            status=OutboxStatus.QUEUED, attempts=0, next_attempt_at=timezone.now() + REQUEUE_AFTER
+        )
+        if not updated:
+            return False
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=OutboundEmail.objects.get(pk=outbound_email_id),
+            before={"status": OutboxStatus.FAILED.value},
+            after={"status": OutboxStatus.QUEUED.value},
+        )
+        _enqueue_send(outbound_email_id)
+    return True

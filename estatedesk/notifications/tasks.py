@@ -1,29 +1,29 @@
+"""Background work of the outbox (notifications/outbox.py): send one email, enqueued with it; and the
+sweep every minute that puts back emails of dead workers and enqueues retries and lost sends."""
+
 from __future__ import annotations
 
-from django.core.mail import EmailMessage
-from django.db.models import F
-from django.tasks import task
-from django.utils import timezone
+from datetime import timedelta
 
-from estatedesk.notifications.models import OutboundEmail
+from django.tasks import task
+
+from estatedesk.common.scheduling import periodic
+from estatedesk.notifications import outbox
 
 
 @task()
 def send_email(*, outbound_email_id: int) -> bool:
-    """Send one outbox email. The row is claimed with a conditional UPDATE first, so a retried or
-    duplicated task sends nothing more (at most once; a failed send is recorded, not retried blindly)."""
-    claimed = OutboundEmail.objects.filter(pk=outbound_email_id, sent_at__isnull=True).update(
-        sent_at=timezone.now(), attempts=F("attempts") + 1
-    )
-    if not claimed:
-        return False
-    message = OutboundEmail.objects.get(pk=outbound_email_id)
-    try:
-        # marked as automatic, so that mail systems (and our own complaint mailbox) do not answer it
-        EmailMessage(
-            message.subject, message.body, to=[message.to], headers={"Auto-Submitted": "auto-generated"}
-        ).send()
-    except Exception as error:  # noqa: BLE001 - any transport failure is recorded on the row
-        OutboundEmail.objects.filter(pk=message.pk).update(sent_at=None, last_error=str(error)[:1000])
-        raise
-    return True
+    """Send one outbox email if it is still queued; True when the mail server accepted it. Running the task
+    again sends nothing more (the row is claimed with a conditional UPDATE)."""
+    return outbox.outbound_email_send(outbound_email_id=outbound_email_id)
+
+
+def _enqueue(outbound_email_id: int) -> None:
+    send_email.enqueue(outbound_email_id=outbound_email_id)
+
+
+@periodic(name="notifications.outbox_sweep", every=timedelta(minutes=1))
+@task(queue_name="periodic")
+def outbox_sweep() -> dict[str, int]:
+    """Emails left sending by a dead worker go back to the queue; due retries and lost sends are enqueued."""
+    return outbox.outbox_sweep(enqueue=_enqueue)

@@ -13,6 +13,11 @@ class OrgConfig(AppConfig):
 
         register_scope_resolver(compute_scope)
 
+        from estatedesk.common.access import register_capability_check
+        from estatedesk.org.permissions import can
+
+        register_capability_check(can)  # for the plumbing apps (the failed outbox), which cannot import org
+
         from estatedesk.org import navigation
 
         navigation.register()

@@ -1,9 +1,10 @@
-"""Smoke test: the real processes that `make demo` starts (gunicorn, db_worker, scheduler under `runall`)
+"""Smoke test: the real processes that `make demo` starts (gunicorn, worker, scheduler under `runall`)
 answer over HTTP with DEBUG off, on a fresh SQLite database in a temporary data directory."""
 
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -17,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.request import Request
 
 import pytest
@@ -160,3 +162,65 @@ def test_scheduler_enqueues_and_worker_runs_periodic_jobs(server: Server) -> Non
             break
         assert time.monotonic() < deadline, f"no task finished in 30s:\n{server.log_tail()}"
         time.sleep(1)
+
+
+def _health(server: Server) -> tuple[int, dict[str, Any]]:
+    status, _, body = _fetch(urllib.request.build_opener(), server.url + "health/")
+    return status, json.loads(body)
+
+
+def _children(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children]
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:  # gone meanwhile
+        return ""
+
+
+def test_health_reports_the_worker_and_the_scheduler_alive(server: Server) -> None:
+    # given runall started the worker and the scheduler, which beat within seconds
+    deadline = time.monotonic() + 30
+    while True:
+        status, body = _health(server)
+        beats = body["heartbeats"]
+        if beats["worker"]["status"] == beats["scheduler"]["status"] == "ok":
+            break
+        assert time.monotonic() < deadline, f"/health/ answered {status} {body}:\n{server.log_tail()}"
+        time.sleep(1)
+
+    # then /health/ says so; the mailbox poll beats once feedback's poll task calls heartbeat_beat, so the
+    # overall answer is 200 only when it too is fresh
+    assert body["database"] == "ok"
+    assert status == (200 if beats["mailbox"]["status"] == "ok" else 503)
+
+
+def test_runall_starts_a_killed_worker_again(server: Server) -> None:
+    # given the worker that runall started
+    port = server.url.rstrip("/").rsplit(":", 1)[1]
+    runall_pid = next(
+        pid
+        for pid in map(int, filter(str.isdigit, os.listdir("/proc")))
+        if "runall" in _command_line(pid) and f"--port {port}" in _command_line(pid)
+    )
+    (worker,) = [pid for pid in _children(runall_pid) if " worker " in _command_line(pid)]
+
+    # when it is killed outright (as the OOM killer would)
+    os.kill(worker, signal.SIGKILL)
+
+    # then runall starts another within seconds and the site keeps serving
+    deadline = time.monotonic() + 20
+    while True:
+        restarted = [
+            pid for pid in _children(runall_pid) if " worker " in _command_line(pid) and pid != worker
+        ]
+        if restarted:
+            break
+        assert time.monotonic() < deadline, f"no new worker in 20 s:\n{server.log_tail()}"
+        time.sleep(0.5)
+    assert _status(server.url + "healthz") == 200
+    assert "runall: worker exited with code -9; starting it again in 1 s" in server.log.read_text()

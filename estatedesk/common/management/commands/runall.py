@@ -1,8 +1,10 @@
 """`estatedesk runall`: the web server, the task worker and the scheduler under one small supervisor.
 
 For `make demo` and single-machine installs: it collects static files when they have changed, then
-starts gunicorn, `db_worker` and `scheduler` as child processes, forwards SIGINT/SIGTERM to them, and stops
-all of them when one dies (exiting non-zero). The site is served over plain HTTP unless SERVE_HTTPS is
+starts gunicorn, `worker` and `scheduler` as child processes and forwards SIGINT/SIGTERM to them. A child
+that dies is started again after a back-off (1 s, 2 s, 4 s, … at most 30 s; common/supervision.py), so one
+crash does not stop the site; only a child that dies within a minute of its start ten times in a row stops
+everything (exiting non-zero). The site is served over plain HTTP unless SERVE_HTTPS is
 already set, so the demo works on http://127.0.0.1 with DEBUG off (whitenoise serves the collected, hashed
 static files).
 """
@@ -19,6 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,8 @@ from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+from estatedesk.common.supervision import Process, Supervisor
 
 STOP_TIMEOUT_SECONDS = 15.0
 POLL_SECONDS = 0.25
@@ -47,6 +52,11 @@ def _url_host(host: str) -> str:
     """The host to probe and to print: a wildcard bind is reached on loopback; IPv6 goes in brackets."""
     probe = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104 - a bind address
     return f"[{probe}]" if ":" in probe else probe
+
+
+def _spawn(command: Sequence[str], env: dict[str, str]) -> Process:
+    # Each child gets its own process group, so a Ctrl-C in the terminal reaches it once, through us.
+    return subprocess.Popen(command, env=env, process_group=0, preexec_fn=_die_with_parent)  # noqa: S603
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -115,7 +125,7 @@ class Command(BaseCommand):
                 "--bind", bind, "--workers", str(workers), "--graceful-timeout", "10",
                 "--no-control-socket",  # gunicorn's default is one socket in $HOME shared by every instance
             ],
-            "worker": [sys.executable, "-m", "estatedesk", "db_worker", "--queue-name", "*", "--no-reload"],
+            "worker": [sys.executable, "-m", "estatedesk", "worker", "--queue-name", "*", "--no-reload"],
             "scheduler": [sys.executable, "-m", "estatedesk", "scheduler"],
         }  # fmt: skip
 
@@ -127,39 +137,28 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
 
-        # Each child gets its own process group, so a Ctrl-C in the terminal reaches it once, through us.
-        children = {
-            name: subprocess.Popen(command, env=env, process_group=0, preexec_fn=_die_with_parent)  # noqa: S603
-            for name, command in commands.items()
-        }
+        supervisor = Supervisor(
+            commands, spawn=lambda command: _spawn(command, env), clock=time.monotonic, log=self._log
+        )
+        supervisor.start()
         url = f"http://{_url_host(host)}:{port}/"
         announced = False
-        died: str | None = None
-        while not received and died is None:
-            died = next((name for name, child in children.items() if child.poll() is not None), None)
-            if died is None and not announced and _answers(url + "healthz"):
+        hopeless: str | None = None
+        while not received and hopeless is None:
+            hopeless = supervisor.check()
+            if hopeless is None and not announced and _answers(url + "healthz"):
                 self.stdout.write(f"EstateDesk is running at {url}")
                 self.stdout.flush()
                 announced = True
             time.sleep(POLL_SECONDS)
 
-        if died is None:
-            self._stop(children, received[0])
+        if hopeless is None:
+            supervisor.stop(received[0], timeout=STOP_TIMEOUT_SECONDS)
             return
-        code = children[died].returncode
-        self.stderr.write(f"runall: {died} exited with code {code}; stopping the others")
-        self._stop(children, signal.SIGTERM)
-        sys.exit(code if code > 0 else 1)
+        self.stderr.write(f"runall: {hopeless} keeps dying; stopping the others")
+        supervisor.stop(signal.SIGTERM, timeout=STOP_TIMEOUT_SECONDS)
+        sys.exit(1)
 
-    def _stop(self, children: dict[str, subprocess.Popen[bytes]], signum: int) -> None:
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signum)
-        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-        for name, child in children.items():
-            try:
-                child.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.stderr.write(f"runall: {name} did not stop in {STOP_TIMEOUT_SECONDS:.0f}s; killing it")
-                child.kill()
-                child.wait()
+    def _log(self, line: str) -> None:
+        self.stderr.write(line)
+        self.stderr.flush()

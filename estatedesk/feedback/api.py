@@ -103,12 +103,15 @@ class ItemOutput(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
     priority = serializers.ChoiceField(choices=Priority.choices)
     status = serializers.ChoiceField(choices=Status.choices)
-    title = serializers.CharField()
+    title = serializers.SerializerMethodField(help_text="Customers see their own words, not staff's title")
     registered_at = serializers.DateTimeField()
     rating = serializers.CharField(help_text="A, B or C once the customer has rated it; empty before")
     version = serializers.IntegerField(help_text="Send it back with a step: one edit wins, 409 otherwise")
     is_overdue = serializers.SerializerMethodField(help_text="An SLA clock has run out and is not met")
     internal = serializers.SerializerMethodField(help_text="Staff of the item's project only; null otherwise")
+
+    def get_title(self, item: FeedbackItem) -> str:
+        return item.title if _is_staff(self.context, item) else item.customer_title
 
     def get_is_overdue(self, item: FeedbackItem) -> bool:
         clocks = selectors.clock_states(item=item, now=self.context["now"])

@@ -25,6 +25,7 @@ from estatedesk.feedback.choices import (
     Status,
     TalkKind,
 )
+from estatedesk.feedback.text import derive_title
 from estatedesk.org.models import Building, Company, Department, Project, Unit
 from estatedesk.owners.models import Resident
 
@@ -179,6 +180,12 @@ class FeedbackItem(TimeStampedModel):
         if scope.is_owner:
             condition |= Q(resident__user_id=scope.user_id)
         return condition
+
+    @property
+    def customer_title(self) -> str:
+        """What the customer is shown as the title: their own words (the first phrase of what they said),
+        never the title staff typed, which may be internal wording."""
+        return derive_title(self.description)
 
     @property
     def is_open(self) -> bool:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.tasks import task
 
+from estatedesk.common.health import MAILBOX, heartbeat_beat
 from estatedesk.common.scheduling import periodic
 
 
@@ -26,6 +27,7 @@ def poll_mailboxes() -> dict[str, int]:
     from estatedesk.feedback.intake.mailbox import mailbox_poll_all
 
     results = mailbox_poll_all()
+    heartbeat_beat(MAILBOX)  # /health/ reports a poller that stopped (a mailbox's own error is on its row)
     totals = {"mailboxes": len(results), "failed": sum(1 for result in results if result.error)}
     for name in ("fetched", "created", "threaded", "ignored", "quarantined", "duplicates"):
         totals[name] = sum(getattr(result, name) for result in results)

@@ -578,3 +578,12 @@ def test_ch_4_the_poll_is_a_periodic_job_every_two_minutes():
 
     assert job.every == timedelta(minutes=2)
     assert job.task.queue_name == "periodic"
+
+
+def test_ch_4_each_poll_tells_the_health_check_the_poller_is_alive(world):
+    from estatedesk.common.models import Heartbeat
+    from estatedesk.feedback.tasks import poll_mailboxes
+
+    poll_mailboxes.call()
+
+    assert Heartbeat.objects.filter(name="mailbox").exists()

@@ -246,3 +246,26 @@ def test_fb_2_the_responsible_department_follows_the_category(world):
     # then each has its department, shown on the item page
     assert (repair.department, fees.department) == (engineering, service)
     assert register(world, category=Category.GREENING).department is None  # no greening department here
+
+
+def test_fb_5_the_owner_sees_their_own_words_not_the_staff_title(world, login):
+    # given an item the agent registered for the owner with an internal title
+    owner = Resident.objects.get(user=world.owner_a)
+    item = register(
+        world,
+        title="业主投诉：保洁员张某态度恶劣（内部）",
+        description="保洁阿姨今天早上对我很凶，希望处理。",
+        resident=owner,
+        unit=world.unit_a,
+    )
+    # when the owner looks at their requests, on the page and through the API
+    page = login(world.owner_a).get("/f/mine/").content.decode()
+    api = api_for(world.owner_a).get(f"/api/feedback/items/{item.reference}/").json()
+    # then they read their own words; staff still see the title they typed
+    assert "保洁阿姨今天早上对我很凶" in page
+    assert "张某" not in page
+    assert api["title"] == "保洁阿姨今天早上对我很凶"
+    assert (
+        api_for(world.supervisor_a).get(f"/api/feedback/items/{item.reference}/").json()["title"]
+        == item.title
+    )

@@ -8,6 +8,7 @@ are the services'; a broken rule answers the project's error body ({code, messag
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, cast
@@ -49,6 +50,7 @@ from estatedesk.org.selectors import project_get_for_user
 from estatedesk.owners.contacts import mask_phone
 from estatedesk.owners.models import Resident
 
+logger = logging.getLogger(__name__)
 REFERENCE = OpenApiParameter(
     "reference", str, OpenApiParameter.PATH, description="The item's reference, e.g. QD-HJ-20261126-0007"
 )
@@ -283,6 +285,17 @@ def _detail(request: Request, item: FeedbackItem, *, code: int = status.HTTP_200
     return Response(ItemDetailOutput(item, context=_context(request)).data, status=code)
 
 
+def _registered(request: Request, item: FeedbackItem, code: int = status.HTTP_201_CREATED) -> Response:
+    """The registered item (201, or 200 for a replayed Idempotency-Key). The item is saved whatever happens
+    next: should reading it back fail (a dropped connection, a bug in an output field), the client still
+    gets its reference, never a 500 that would make it register the same thing again."""
+    try:
+        return _detail(request, _reloaded(request, item), code=code)
+    except Exception:  # noqa: BLE001 - any failure after the registration committed
+        logger.exception("feedback item %s registered; its full answer failed", item.reference)
+        return Response({"reference": item.reference, "status": item.status}, status=code)
+
+
 def _reloaded(request: Request, item: FeedbackItem) -> FeedbackItem:
     return selectors.item_get_for_user(user=request.user, reference=item.reference)
 
@@ -421,7 +434,7 @@ class ItemCreateApi(APIView):
         key = request.headers.get("Idempotency-Key", "")[:200]
         replayed = registration.item_for_idempotency_key(actor=request.user, key=key)
         if replayed is not None:
-            response = _detail(request, _reloaded(request, replayed))
+            response = _registered(request, replayed, code=status.HTTP_200_OK)
             response["Idempotent-Replayed"] = "true"
             return response
         payload = ItemCreateInput(data=request.data)
@@ -437,7 +450,7 @@ class ItemCreateApi(APIView):
             data=registration.ItemInput(project=project, **values),
             idempotency_key=key,
         )
-        return _detail(request, _reloaded(request, item), code=status.HTTP_201_CREATED)
+        return _registered(request, item)
 
     def _staff_values(self, request: Request, project: Project, data: dict[str, Any]) -> dict[str, Any]:
         if not data.get("channel"):

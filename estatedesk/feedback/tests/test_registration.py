@@ -269,3 +269,23 @@ def test_fb_5_the_owner_sees_their_own_words_not_the_staff_title(world, login):
         api_for(world.supervisor_a).get(f"/api/feedback/items/{item.reference}/").json()["title"]
         == item.title
     )
+
+
+def test_fb_1_a_saved_item_never_answers_500_and_a_retry_gets_it_back(world, monkeypatch):
+    # given an answer that fails after the item was saved (a dropped connection, a broken output field)
+    from estatedesk.feedback import api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the connection dropped while reading the item back")
+
+    monkeypatch.setattr(api.ItemDetailOutput, "to_representation", broken)
+    client = api_for(world.agent_a)
+    # when the client registers, and retries with the same key
+    first = client.post(CREATE, _request(), format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    again = client.post(CREATE, _request(), format="json", HTTP_IDEMPOTENCY_KEY="retry-1")
+    # then it was told the reference, not 500, and the retry is the same item
+    assert first.status_code == 201
+    assert again.status_code == 200
+    reference = FeedbackItem.objects.get().reference
+    assert first.json() == again.json() == {"reference": reference, "status": "registered"}
+    assert OutboundEmail.objects.filter(to="caller@example.org").count() == 1

@@ -289,3 +289,44 @@ def test_fb_1_a_saved_item_never_answers_500_and_a_retry_gets_it_back(world, mon
     reference = FeedbackItem.objects.get().reference
     assert first.json() == again.json() == {"reference": reference, "status": "registered"}
     assert OutboundEmail.objects.filter(to="caller@example.org").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fb_1_two_requests_with_one_key_at_once_make_one_item(world):
+    # given two copies of one registration racing each other (a client that retried too early)
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    references: list[str] = []
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            barrier.wait()
+            data = ItemInput(
+                project=world.project_a,
+                channel=Channel.HOTLINE,
+                kind=Kind.REPAIR,
+                category=Category.ENGINEERING,
+                description="电梯困人",
+                contact_email="caller@example.org",
+            )
+            item = feedback_item_register(actor=world.agent_a, data=data, idempotency_key="race-1")
+            references.append(item.reference)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    # then both got the one item, and the customer one acknowledgement
+    assert errors == []
+    assert len(set(references)) == 1
+    assert FeedbackItem.objects.count() == 1
+    assert OutboundEmail.objects.filter(to="caller@example.org").count() == 1

@@ -16,6 +16,14 @@ PYTEST_ARGS ?=
 # SMTP host (Django refuses the console mail backend in production).
 DEPLOY_ENV = DEBUG=0 ALLOWED_HOSTS=estatedesk.example.com EMAIL_HOST=smtp.example.com \
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')"
+# With DEBUG off the settings refuse to start without a SECRET_KEY of 50+ random characters. The targets
+# that run EstateDesk here (demo, migrate, migrations-check, test, smoke) use one random key per checkout,
+# made on first use in data/.secret-key; a SECRET_KEY set in the environment wins.
+ifeq ($(origin SECRET_KEY),undefined)
+SECRET_KEY := $(shell f=data/.secret-key; if [ ! -s "$$f" ]; then mkdir -p data && (umask 077; \
+	head -c 64 /dev/urandom | base64 | tr -d '\n/+=' > "$$f"); fi; cat "$$f")
+endif
+export SECRET_KEY
 
 .PHONY: help venv install system-deps migrate messages messages-check demo test test-pg smoke lint typecheck \
 	migrations-check deploy-check check bench bench-quick

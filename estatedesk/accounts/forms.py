@@ -1,6 +1,13 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordChangeForm as BasePasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from estatedesk.common.ratelimit import Refusal
 
 
 class LoginForm(AuthenticationForm):
@@ -18,3 +25,26 @@ class LoginForm(AuthenticationForm):
         ),
         "inactive": _("This account is disabled."),
     }
+
+
+class PasswordChangeForm(BasePasswordChangeForm):
+    """Django's form; when the view was refused another old-password check (`refusal`), the old password is
+    not checked at all and the form says how long to wait."""
+
+    def __init__(self, *args: Any, refusal: Refusal | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refusal = refusal
+
+    def clean_old_password(self) -> str:
+        if self.refusal is not None:
+            minutes = self.refusal.retry_after_minutes
+            raise ValidationError(
+                ngettext(
+                    "Too many password attempts. Try again in %(minutes)d minute.",
+                    "Too many password attempts. Try again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                code="too_many_attempts",
+            )
+        return str(super().clean_old_password())

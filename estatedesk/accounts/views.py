@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from estatedesk.accounts.forms import LoginForm
-from estatedesk.accounts.services import user_set_language
+from estatedesk.accounts.forms import LoginForm, PasswordChangeForm
+from estatedesk.accounts.services import password_check_hit, user_password_changed, user_set_language
+from estatedesk.common.clientip import client_ip
 from estatedesk.common.errors import DomainError
+from estatedesk.common.ratelimit import Refusal
 from estatedesk.common.scoping import scope_for
 
 
@@ -23,8 +27,33 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """Each attempt checks the old password: attempts are counted per user and per client address, and
+    beyond the allowance answer 429 without a check. A changed password revokes the user's API tokens."""
+
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:password_change_done")
+    form_class = PasswordChangeForm
+    refusal: Refusal | None = None
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.refusal = password_check_hit(user=request.user, client_address=client_ip(request))
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "refusal": self.refusal}
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if self.refusal is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(self.refusal.retry_after_seconds)
+        return response
+
+    @transaction.atomic
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user_password_changed(actor=self.request.user, user=form.user)
+        return response
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
@@ -35,7 +64,7 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 def profile(request: HttpRequest) -> HttpResponse:
     # the user's own memberships through the reverse relation: accounts imports nothing of org
     memberships = (
-        request.user.memberships.filter(is_active=True)  # type: ignore[union-attr]
+        request.user.memberships.filter(is_active=True)  # type: ignore[union-attr,misc]
         .select_related("company", "branch", "project", "department")
         .order_by("level", "role")
     )

@@ -1,18 +1,21 @@
-"""Shared API endpoints: who am I, and JSON answers for unknown API paths."""
+"""Shared API endpoints: who am I, the API's docs page, and JSON answers for unknown API paths."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from estatedesk.api.errors import error_body
+from estatedesk.api.permissions import may_read_schema
 from estatedesk.common.scoping import scope_for
 
 
@@ -46,6 +49,18 @@ class MeApi(APIView):
                 }
             ).data
         )
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI without inline script or style (the page's script is a second request to this view, with
+    `?script`); a visitor who is not signed in is sent to the sign-in page first."""
+
+    template_name = "api/swagger_ui.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not may_read_schema(request.user) and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
 
 
 def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:

@@ -6,10 +6,13 @@ SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; see docs/deployment.md.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # the estatedesk package
 PROJECT_DIR = BASE_DIR.parent
@@ -30,7 +33,17 @@ DEBUG = env_bool("DEBUG", False)
 DATA_DIR = Path(os.environ.get("ESTATEDESK_DATA_DIR", PROJECT_DIR / "data"))
 
 _INSECURE_DEV_KEY = "django-insecure-estatedesk-development-only-key-change-me"
-SECRET_KEY = os.environ.get("SECRET_KEY", _INSECURE_DEV_KEY)
+SECRET_KEY = os.environ.get("SECRET_KEY") or _INSECURE_DEV_KEY
+# The development key is public: with DEBUG off it would let anybody forge password-reset links and signed
+# values, so the site refuses to start without a real one (the same rules as `check --deploy`).
+if not DEBUG and (
+    SECRET_KEY.startswith("django-insecure-") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to 50 or more random characters when DEBUG is off. Generate one with\n"
+        "    python3 -c 'import secrets; print(secrets.token_urlsafe(64))'\n"
+        "and set it in the environment (SECRET_KEY=...), or set DEBUG=1 on a development machine."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -42,11 +55,44 @@ CSRF_COOKIE_SECURE = SERVE_HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if SERVE_HTTPS else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SERVE_HTTPS
 SECURE_HSTS_PRELOAD = SERVE_HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+# Behind a TLS-terminating proxy: its X-Forwarded-Proto says whether the client used HTTPS, and the client's
+# address is read from X-Forwarded-For, right of which TRUSTED_PROXY_COUNT proxies (or the TRUSTED_PROXIES,
+# one address or network per proxy, outermost first) have written theirs (estatedesk.common.clientip).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy)
+    TRUSTED_PROXY_COUNT = len(TRUSTED_PROXIES) or int(os.environ.get("TRUSTED_PROXY_COUNT") or "1")
+    if TRUSTED_PROXY_COUNT < 1:
+        raise ValueError("TRUSTED_PROXY_COUNT is less than 1")
+except ValueError as _error:
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXIES must list IP addresses or networks (10.0.0.5,10.0.0.0/24) and TRUSTED_PROXY_COUNT "
+        f"must be a whole number of at least 1: {_error}"
+    ) from _error
+# Content-Security-Policy (Django's middleware): scripts and styles only from our own files, never inline
+# (page behaviour lives in static/js/app.js and each page's own file; Alpine is its CSP build).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = SERVE_HTTPS
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = False  # the language is no secret
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -76,6 +122,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -85,6 +132,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "estatedesk.common.middleware.PrivateNoStoreMiddleware",
+    "estatedesk.common.middleware.RejectMalformedInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -183,7 +232,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("BEHIND_PROXY", False) else None
+AXES_CLIENT_IP_CALLABLE = "estatedesk.common.clientip.client_ip"  # lockouts count the real client
 SESSION_COOKIE_AGE = 60 * 60 * 12
 
 # --- i18n -----------------------------------------------------------------------------------------------
@@ -269,6 +318,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON too deep, with NUL or lone surrogates, or numbers beyond 64 bits: 400 (estatedesk.api.parsers)
+    "DEFAULT_PARSER_CLASSES": [
+        "estatedesk.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "estatedesk.api.pagination.StandardPagination",
@@ -276,8 +331,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_RATE_USER", "1200/minute")},
 }
+# The schema and its docs page: signed-in staff only, unless API_SCHEMA_PUBLIC (estatedesk.api.permissions).
+API_SCHEMA_PUBLIC = env_bool("API_SCHEMA_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "EstateDesk API",
+    "SERVE_PERMISSIONS": ["estatedesk.api.permissions.SchemaReader"],
     "DESCRIPTION": "物业服务信息反馈平台 JSON API. Every 4xx answers {code, message, fields}.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,

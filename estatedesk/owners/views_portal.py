@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -22,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from estatedesk.common.clientip import client_ip
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
 from estatedesk.owners import email_change, portal_login, selectors, selectors_portal, services
@@ -142,9 +142,7 @@ def portal_code_request(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["identifier"].strip()
         try:
-            portal_login.login_code_issue(
-                identifier=identifier, client_address=get_client_ip_address(request) or ""
-            )
+            portal_login.login_code_issue(identifier=identifier, client_address=client_ip(request))
         except DomainError as error:
             add_domain_error(form, error)
             status = error.status
@@ -189,7 +187,7 @@ def portal_code_verify(request: HttpRequest) -> HttpResponse:
             user = portal_login.login_code_verify(
                 identifier=identifier,
                 code=form.cleaned_data["code"],
-                client_address=get_client_ip_address(request) or "",
+                client_address=client_ip(request),
             )
         except DomainError as error:
             add_domain_error(form, error)

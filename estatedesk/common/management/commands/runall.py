@@ -54,6 +54,26 @@ def _url_host(host: str) -> str:
     return f"[{probe}]" if ":" in probe else probe
 
 
+def _gunicorn_limits() -> list[str]:
+    """gunicorn's timeouts and request limits (docs/deployment.md, "Behind a proxy").
+
+    A worker busy for longer than --timeout is restarted: above SQLite's 20 s busy timeout plus the longest
+    request (an owner import of 20,000 rows, about 13 s), below the proxy's 60 s proxy_read_timeout. A stop
+    waits --graceful-timeout for requests in flight (less than runall's STOP_TIMEOUT_SECONDS). A request
+    line (path and query) may be as long as gunicorn allows. X-Forwarded-Proto is believed only from the
+    proxy in front, and only with BEHIND_PROXY: the innermost of TRUSTED_PROXIES, or this host's loopback.
+    """
+    if settings.BEHIND_PROXY:
+        trusted = settings.TRUSTED_PROXIES[-1] if settings.TRUSTED_PROXIES else "127.0.0.1,::1"
+    else:
+        trusted = ""  # nobody: served directly, no header says the request came over HTTPS
+    return [
+        "--timeout", "50", "--graceful-timeout", "10",
+        "--limit-request-line", "8190", "--limit-request-field_size", "8190",
+        "--forwarded-allow-ips", trusted,
+    ]  # fmt: skip
+
+
 def _spawn(command: Sequence[str], env: dict[str, str]) -> Process:
     # Each child gets its own process group, so a Ctrl-C in the terminal reaches it once, through us.
     return subprocess.Popen(command, env=env, process_group=0, preexec_fn=_die_with_parent)  # noqa: S603
@@ -122,7 +142,7 @@ class Command(BaseCommand):
         commands = {
             "web": [
                 sys.executable, "-m", "gunicorn", "estatedesk.config.wsgi:application",
-                "--bind", bind, "--workers", str(workers), "--graceful-timeout", "10",
+                "--bind", bind, "--workers", str(workers), *_gunicorn_limits(),
                 "--no-control-socket",  # gunicorn's default is one socket in $HOME shared by every instance
             ],
             "worker": [sys.executable, "-m", "estatedesk", "worker", "--queue-name", "*", "--no-reload"],

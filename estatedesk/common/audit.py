@@ -1,7 +1,9 @@
-"""Writing the audit trail. Services call `audit_record` inside their transaction."""
+"""The audit trail. Services write it with `audit_record` inside their transaction; pages, exports and the
+API read it through `audit_entries_for_viewer`, which masks what the viewer may not see (ADR 0007)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import models
@@ -59,3 +61,30 @@ def audit_record(
         changes=diff(before or {}, after or {}),
         project_id=project_id,
     )
+
+
+# --- reading the trail: what a viewer may see of each row ---------------------------------------------------
+
+# A mask: given the viewer, a function of an audit row and its changes so far to the changes that viewer may
+# read. Domain apps register theirs in AppConfig.ready (owners masks phones and ID numbers: owners.privacy);
+# common imports no domain app, so the organisation's audit page and the owner archive mask alike, here.
+ChangesMask = Callable[[Any], Callable[[AuditEntry, dict[str, Any]], dict[str, Any]]]
+_masks: list[ChangesMask] = []
+
+
+def register_changes_mask(mask: ChangesMask) -> None:
+    if mask not in _masks:
+        _masks.append(mask)
+
+
+def audit_entries_for_viewer(*, viewer: Any, entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+    """The rows, each with `shown_changes`: its `changes` after every registered mask, for this viewer.
+    Pages, exports and the API show `shown_changes`, never `changes`. No query per row."""
+    masks = [mask(viewer) for mask in _masks]
+    rows = list(entries)
+    for entry in rows:
+        shown: dict[str, Any] = entry.changes if isinstance(entry.changes, dict) else {}
+        for mask in masks:
+            shown = mask(entry, shown)
+        entry.shown_changes = shown  # type: ignore[attr-defined]
+    return rows

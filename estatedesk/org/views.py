@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from estatedesk.common.audit import audit_entries_for_viewer
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
 from estatedesk.common.navigation import nav_items_for
@@ -184,4 +185,6 @@ def _calendar_url() -> str:
 def audit_trail(request: HttpRequest) -> HttpResponse:
     if not can_anywhere(request.user, "audit.view"):
         raise PermissionDenied
-    return render(request, "org/audit_trail.html", {"entries": selectors.audit_list(user=request.user)})
+    # phones and ID numbers in the rows are masked for this viewer (common.audit, owners.privacy; ADR 0007)
+    entries = audit_entries_for_viewer(viewer=request.user, entries=selectors.audit_list(user=request.user))
+    return render(request, "org/audit_trail.html", {"entries": entries})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -15,7 +15,7 @@ from estatedesk.org.permissions import can_anywhere
 from estatedesk.org.selectors import project_get_for_user
 from estatedesk.owners import selectors
 from estatedesk.owners.models import Resident
-from estatedesk.owners.privacy import full_phone_policy, id_number_for_display, phones_for_display
+from estatedesk.owners.privacy import ResidentContacts, full_phone_policy
 
 
 class OccupancyOutput(serializers.Serializer):
@@ -25,12 +25,19 @@ class OccupancyOutput(serializers.Serializer):
     moved_in_on = serializers.DateField(source="started_on", allow_null=True)
 
 
+class PastOccupancyOutput(OccupancyOutput):
+    moved_out_on = serializers.DateField(source="ended_on")
+
+
 class ResidentOutput(serializers.Serializer):
+    """A resident as the signed-in user may see them: the units of the user's scope only; a resident who
+    left the user's projects shows `moved_out_on` and only what those projects recorded (issue 16)."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
     phones = serializers.SerializerMethodField()
     phones_masked = serializers.SerializerMethodField()
-    email = serializers.CharField()
+    email = serializers.SerializerMethodField()
     id_type = serializers.CharField()
     id_number = serializers.SerializerMethodField(
         help_text="Always masked; the full number is shown only on the page, audited."
@@ -38,18 +45,40 @@ class ResidentOutput(serializers.Serializer):
     preferred_language = serializers.CharField()
     contact_preference = serializers.CharField()
     units = OccupancyOutput(source="current_occupancies", many=True)
+    past_units = serializers.SerializerMethodField()
+    moved_out_on = serializers.SerializerMethodField(
+        help_text="Set when none of the units you see is occupied by the resident now"
+    )
 
-    def _full(self, resident: Resident) -> bool:
-        return self.context["full_phone"](resident)
+    def _contacts(self, resident: Resident) -> ResidentContacts:
+        cached: ResidentContacts | None = getattr(resident, "_api_contacts", None)
+        if cached is None:
+            cached = selectors.resident_contacts(
+                user=self.context["user"], resident=resident, full_phone=self.context["full_phone"]
+            )
+            resident._api_contacts = cached  # type: ignore[attr-defined]
+        return cached
 
     def get_phones(self, resident: Resident) -> list[str]:
-        return phones_for_display(resident, full=self._full(resident))
+        return self._contacts(resident).phones
 
     def get_phones_masked(self, resident: Resident) -> bool:
-        return not self._full(resident)
+        return self._contacts(resident).phones_masked
+
+    def get_email(self, resident: Resident) -> str:
+        return self._contacts(resident).email
 
     def get_id_number(self, resident: Resident) -> str:
-        return id_number_for_display(resident)
+        return self._contacts(resident).id_number
+
+    @extend_schema_field(PastOccupancyOutput(many=True))
+    def get_past_units(self, resident: Resident) -> Any:
+        return PastOccupancyOutput(getattr(resident, "past_occupancies", []), many=True).data
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_moved_out_on(self, resident: Resident) -> str | None:
+        moved_out_on = self._contacts(resident).moved_out_on
+        return moved_out_on.isoformat() if moved_out_on else None
 
 
 class ArchiveApiMixin:
@@ -63,6 +92,7 @@ class ArchiveApiMixin:
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()  # type: ignore[misc]
         context["full_phone"] = full_phone_policy(self.request.user)
+        context["user"] = self.request.user
         return context
 
 
@@ -102,9 +132,8 @@ class ResidentLookupApi(ArchiveApiMixin, APIView):
     )
     def get(self, request: Request) -> Response:
         residents = selectors.resident_lookup(user=request.user, query=request.query_params.get("q", "")[:50])
-        return Response(
-            ResidentOutput(residents, many=True, context={"full_phone": full_phone_policy(request.user)}).data
-        )
+        context = {"full_phone": full_phone_policy(request.user), "user": request.user}
+        return Response(ResidentOutput(residents, many=True, context=context).data)
 
 
 class CompletenessOutput(serializers.Serializer):

@@ -8,9 +8,14 @@ class OwnersConfig(AppConfig):
     verbose_name = _("Owner archive")
 
     def ready(self) -> None:
+        from estatedesk.common.audit import register_changes_mask
         from estatedesk.common.navigation import NavItem, register_nav
         from estatedesk.common.scoping import scope_for
         from estatedesk.org.permissions import can_anywhere
+        from estatedesk.owners.privacy import audit_changes_mask
+
+        # the audit trail masks phones and ID numbers wherever it is read (ADR 0007)
+        register_changes_mask(audit_changes_mask)
 
         register_nav(
             NavItem(

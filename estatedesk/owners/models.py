@@ -65,6 +65,8 @@ class Resident(TimeStampedModel):
 
     @classmethod
     def scope_filter(cls, scope: Scope) -> Q:
+        """Staff see the residents who live or lived in their projects: a project the resident left keeps
+        its record of them, and `owners.selectors` shows it only what that project recorded (issue 16)."""
         condition = NO_ROWS
         if scope.is_global:
             condition = EVERYTHING
@@ -312,9 +314,10 @@ class EmailChange(TimeStampedModel):
         if scope.is_global:
             condition = EVERYTHING
         elif scope.is_staff_member:
+            # the new address belongs to the resident's current projects: a project they left never sees it
             condition = Q(
                 resident_id__in=Occupancy.objects.filter(
-                    unit__project_id__in=sorted(scope.project_ids)
+                    unit__project_id__in=sorted(scope.project_ids), ended_on__isnull=True
                 ).values("resident_id")
             )
         if scope.is_owner:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -10,7 +11,9 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from estatedesk.common.scoping import get_for_user_or_404
+from estatedesk.common.audit import audit_entries_for_viewer
+from estatedesk.common.models import AuditEntry
+from estatedesk.common.scoping import get_for_user_or_404, scope_for
 from estatedesk.org.choices import UnitStatus
 from estatedesk.org.models import Project, Unit
 from estatedesk.owners.choices import ChangeRequestStatus, EmailChangeStatus, Relation
@@ -24,6 +27,7 @@ from estatedesk.owners.models import (
     Resident,
     ResidentPhone,
 )
+from estatedesk.owners.privacy import ResidentContacts, full_phone_policy, resident_contacts_for_viewer
 
 LOOKUP_LIMIT = 20
 UNIT_LABEL = re.compile(r"^\d+[A-Za-z]?(?:-\d+)?-\d+$")
@@ -32,19 +36,35 @@ UNIT_LABEL = re.compile(r"^\d+[A-Za-z]?(?:-\d+)?-\d+$")
 # --- the staff archive ------------------------------------------------------------------------------------
 
 
-def _current_occupancies() -> Prefetch:
+def _current_occupancies(user: Any) -> Prefetch:
+    """The units a resident occupies now, among those the viewer's scope covers: staff of project A never
+    read a resident's unit in project B, even when the resident lives in both (ADR 0004)."""
     return Prefetch(
         "occupancies",
-        queryset=Occupancy.objects.filter(ended_on__isnull=True)
+        queryset=Occupancy.objects.visible_to(user)
+        .filter(ended_on__isnull=True)
         .select_related("unit__project")
         .order_by("unit__label"),
         to_attr="current_occupancies",
     )
 
 
+def _past_occupancies(user: Any) -> Prefetch:
+    """The ended occupancies the viewer's scope covers, latest move-out first."""
+    return Prefetch(
+        "occupancies",
+        queryset=Occupancy.objects.visible_to(user)
+        .filter(ended_on__isnull=False)
+        .select_related("unit__project")
+        .order_by("-ended_on", "-id"),
+        to_attr="past_occupancies",
+    )
+
+
 def resident_current_occupancies(resident: Resident) -> list[Occupancy]:
     """The units a resident occupies now, with their projects: as the selectors here prefetch them
-    (`current_occupancies`), or read again for a resident loaded without them."""
+    (`current_occupancies`, within the viewer's scope), or read again (all of them) for a resident loaded
+    without them."""
     prefetched: list[Occupancy] | None = getattr(resident, "current_occupancies", None)
     if prefetched is not None:
         return prefetched
@@ -68,7 +88,7 @@ def resident_list(*, user: Any, project: Project, search: str = "") -> QuerySet[
                 "resident_id"
             )
         )
-        .prefetch_related(_phones(), _current_occupancies())
+        .prefetch_related(_phones(), _current_occupancies(user))
         .order_by("name", "id")
     )
     if search:
@@ -105,22 +125,41 @@ def prefix_condition(field: str, prefix: str) -> Q:
 
 
 def resident_lookup(*, user: Any, query: str, limit: int = LOOKUP_LIMIT) -> list[Resident]:
-    """The hotline's caller lookup across every project the user sees (bounded, indexed)."""
+    """The hotline's caller lookup across every project the user sees (bounded, indexed): the people who
+    live there now. A resident who moved away is found by the staff of their new project only (their
+    phones may be new ones); the old project reaches them through its own records (issue 16)."""
     text = query.strip()
     if len(text) < 2 and not (text and not text.isascii()):  # one Chinese character (a surname) is enough
         return []
+    residents = Resident.objects.visible_to(user).filter(lookup_condition(query))
+    if not scope_for(user).is_global:
+        residents = residents.filter(
+            id__in=Occupancy.objects.visible_to(user).filter(ended_on__isnull=True).values("resident_id")
+        )
     return list(
-        Resident.objects.visible_to(user)
-        .filter(lookup_condition(query))
-        .prefetch_related(_phones(), _current_occupancies())
-        .order_by("name", "id")[:limit]
+        residents.prefetch_related(_phones(), _current_occupancies(user)).order_by("name", "id")[:limit]
     )
 
 
 def resident_get_for_user(*, user: Any, pk: int) -> Resident:
-    return get_for_user_or_404(
-        Resident.objects.prefetch_related(_phones(), _current_occupancies()), user=user, pk=pk
+    """A resident the user may see, or 404, with the occupancies of the user's scope (`current_occupancies`,
+    `past_occupancies`) and how the user sees them:
+
+    - `moved_out_on`: the latest move-out when the user sees no unit the resident occupies now;
+    - `former_only`: a staff member (not company-wide) who sees the resident only as a former occupant of
+      their projects: they see the record as their projects kept it (its history, their units), never the
+      resident's new units, email or the people who handle them now (issue 16)."""
+    resident = get_for_user_or_404(
+        Resident.objects.prefetch_related(_phones(), _current_occupancies(user), _past_occupancies(user)),
+        user=user,
+        pk=pk,
     )
+    current: list[Occupancy] = resident.current_occupancies  # type: ignore[attr-defined]
+    past: list[Occupancy] = resident.past_occupancies  # type: ignore[attr-defined]
+    moved_out_on = max((o.ended_on for o in past if o.ended_on), default=None) if not current else None
+    resident.moved_out_on = moved_out_on  # type: ignore[attr-defined]
+    resident.former_only = moved_out_on is not None and not scope_for(user).is_global  # type: ignore[attr-defined]
+    return resident
 
 
 def resident_household(*, user: Any, resident: Resident) -> QuerySet[Occupancy]:
@@ -132,6 +171,23 @@ def resident_household(*, user: Any, resident: Resident) -> QuerySet[Occupancy]:
         .select_related("resident", "unit")
         .order_by("unit__label", "relation")
     )
+
+
+def resident_contacts(
+    *,
+    user: Any,
+    resident: Resident,
+    full_phone: Callable[[Resident], bool] | None = None,
+    history: list[AuditEntry] | None = None,
+) -> ResidentContacts:
+    """What the user sees of the contact details of a resident loaded here (`owners.privacy` decides);
+    `full_phone`: the user's `full_phone_policy`, when a list has it already. For a former occupant of the
+    user's projects, the phones their history recorded are read from `history` (every row of their
+    projects when not given)."""
+    if getattr(resident, "former_only", False) and history is None:
+        history = resident_history(user=user, resident=resident, limit=None)
+    full = (full_phone or full_phone_policy(user))(resident)
+    return resident_contacts_for_viewer(resident, full=full, history=history)
 
 
 def email_change_pending(*, resident: Resident) -> EmailChange | None:
@@ -146,12 +202,23 @@ def email_change_pending(*, resident: Resident) -> EmailChange | None:
     )
 
 
-def resident_history(*, resident: Resident, limit: int = 50) -> QuerySet[Any]:
-    from estatedesk.common.models import AuditEntry
-
-    return AuditEntry.objects.filter(
-        object_type="owners.resident", object_id=str(resident.pk)
-    ).select_related("actor")[:limit]
+def resident_history(*, user: Any, resident: Resident, limit: int | None = 50) -> list[AuditEntry]:
+    """The resident's audit trail as the user may read it, newest first, each row with `shown_changes`
+    (phones and ID numbers masked by `owners.privacy`). Company-wide roles read every row; other staff
+    the rows of their projects, and the rows of no project while the resident lives in one of their
+    projects. So a project the resident has left keeps reading what it recorded, and nothing after."""
+    scope = scope_for(user)
+    rows = AuditEntry.objects.filter(object_type="owners.resident", object_id=str(resident.pk))
+    if not scope.is_global:
+        current = getattr(resident, "current_occupancies", None)
+        lives_here = (
+            bool(current)
+            if current is not None
+            else Occupancy.objects.visible_to(user).filter(resident=resident, ended_on__isnull=True).exists()
+        )
+        own = Q(project_id__in=sorted(scope.project_ids))
+        rows = rows.filter(own | Q(project_id__isnull=True) if lives_here else own)
+    return audit_entries_for_viewer(viewer=user, entries=rows.select_related("actor")[:limit])
 
 
 # --- completeness (R-OA-1) --------------------------------------------------------------------------------

@@ -250,7 +250,8 @@ def resident_id_reveal(*, actor: Any, resident: Resident) -> str:
 @transaction.atomic
 def contact_change_request_submit(*, actor: Any, **requested: Any) -> ContactChangeRequest:
     """An owner corrects their own contact details; staff confirm before the archive changes."""
-    resident = Resident.objects.filter(user_id=getattr(actor, "pk", None)).first()
+    actor_pk = getattr(actor, "pk", None)
+    resident = Resident.objects.filter(user_id=actor_pk).first() if actor_pk is not None else None
     if resident is None:
         raise PermissionDenied("not a resident")
     unknown = set(requested) - set(OWNER_EDITABLE)

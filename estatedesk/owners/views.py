@@ -25,7 +25,7 @@ from estatedesk.org.selectors import project_get_for_user
 from estatedesk.owners import exporting, selectors, services
 from estatedesk.owners.forms import ResidentForm, ReviewForm
 from estatedesk.owners.models import ContactChangeRequest
-from estatedesk.owners.privacy import full_phone_policy, id_number_for_display, phones_for_display
+from estatedesk.owners.privacy import full_phone_policy, phones_for_display
 
 PAGE_SIZE = 50
 
@@ -110,20 +110,25 @@ def lookup(request: HtmxHttpRequest) -> HttpResponse:
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_archive(request)
     resident = selectors.resident_get_for_user(user=request.user, pk=pk)
+    former_only = resident.former_only  # type: ignore[attr-defined]
     projects = [o.unit.project for o in selectors.resident_current_occupancies(resident)]
+    contacts = selectors.resident_contacts(user=request.user, resident=resident)
+    household = [] if former_only else selectors.resident_household(user=request.user, resident=resident)
     return render(
         request,
         "owners/resident_detail.html",
         {
             "resident": resident,
-            "phones": phones_for_display(resident, full=full_phone_policy(request.user)(resident)),
-            "id_number": id_number_for_display(resident),
-            "household": selectors.resident_household(user=request.user, resident=resident),
-            "history": selectors.resident_history(resident=resident),
+            "contacts": contacts,
+            "phones": contacts.phones,
+            "id_number": contacts.id_number,
+            "past_occupancies": resident.past_occupancies,  # type: ignore[attr-defined]
+            "household": household,
+            "history": selectors.resident_history(user=request.user, resident=resident),
             "can_reveal": bool(resident.id_number)
             and any(can(request.user, "owners.id.reveal", project=p) for p in projects),
             "can_edit": any(can(request.user, "owners.edit", project=p) for p in projects),
-            "pending_email": selectors.email_change_pending(resident=resident),
+            "pending_email": None if former_only else selectors.email_change_pending(resident=resident),
         },
     )
 

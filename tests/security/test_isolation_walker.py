@@ -1,0 +1,481 @@
+"""Every URL pattern, as everyone who must see nothing of project A (issue 16, item 10; ADR 0004).
+
+The walk starts at `django.urls.get_resolver()` and follows every include, so a new route is covered the day
+it is added. Each path parameter is filled with the real id, code, reference or token of an object of
+project A (the `qd_a` fixture): a route with a parameter nobody knows how to fill fails the walk, so nobody
+adds an uncovered route. The admin's routes are filled from the model in their path.
+
+Three personas ask every route: the outsider (CS supervisor of another branch), the owner of another unit of
+A, and an anonymous visitor. Pages are asked with GET and POST, API routes with GET, POST, PUT, PATCH and
+DELETE (empty bodies). Each answer must refuse (401, 403, 404, 405, or a redirect to a sign-in page), unless
+the route is public by design for that persona (`PUBLIC`, each with its reason); and no answer, whatever
+its status, may contain project A's data (`Dataset.markers`) that the request did not already carry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls.resolvers import RegexPattern, RoutePattern
+
+from tests.security.conftest import Dataset
+
+OUTSIDER, NEIGHBOUR, ANONYMOUS = "outsider", "owner of another unit", "anonymous"
+PERSONAS = (OUTSIDER, NEIGHBOUR, ANONYMOUS)
+PAGE_METHODS = ("get", "post")
+API_METHODS = ("get", "post", "put", "patch", "delete")
+REFUSED = frozenset({401, 403, 404, 405})
+SIGNED_IN = frozenset({OUTSIDER, NEIGHBOUR})
+EVERYONE = frozenset(PERSONAS)
+
+
+# --- the routes -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # "namespace:name", or the whole pattern when the route has no name
+    pattern: str  # the whole pattern, e.g. "feedback/<str:reference>/"
+    levels: tuple[Any, ...]  # the pattern objects from the root down
+    callback: Callable[..., Any]
+    parameters: tuple[str, ...]
+
+    @property
+    def is_api(self) -> bool:
+        return self.pattern.startswith("api/")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.pattern.startswith("admin/")
+
+
+def _parameters(pattern: Any) -> list[str]:
+    if isinstance(pattern, RoutePattern):
+        return list(pattern.converters)
+    if isinstance(pattern, RegexPattern):
+        return list(pattern.regex.groupindex)
+    raise TypeError(f"unknown kind of URL pattern: {pattern!r}")
+
+
+def _walk(resolver: URLResolver, levels: tuple[Any, ...], namespace: str) -> Iterator[Route]:
+    for entry in resolver.url_patterns:
+        here = (*levels, entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = ":".join(n for n in (namespace, entry.namespace or "") if n)
+            yield from _walk(entry, here, inner)
+        elif isinstance(entry, URLPattern):
+            pattern = "".join(str(level) for level in here)
+            key = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name or pattern
+            parameters = tuple(name for level in here for name in _parameters(level))
+            yield Route(key, pattern, here, entry.callback, parameters)
+
+
+def all_routes() -> list[Route]:
+    return list(_walk(get_resolver(), (), ""))
+
+
+ROUTE_PARAMETER = re.compile(r"<(?:[^>:]+:)?(?P<name>[^>]+)>")
+REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^()]*\)")
+
+
+def route_path(route: Route, values: dict[str, str]) -> str:
+    parts = []
+    for level in route.levels:
+        text = str(level)
+        if isinstance(level, RoutePattern):
+            text = ROUTE_PARAMETER.sub(lambda m: values[m["name"]], text)
+        else:
+            text = REGEX_GROUP.sub(lambda m: values[m["name"]], text).removeprefix("^").removesuffix("$")
+        parts.append(text)
+    return "/" + "".join(parts)
+
+
+# --- filling path parameters with project A's objects -------------------------------------------------------
+
+Filler = Callable[[Dataset], Any]
+PROJECT_CODE: Filler = lambda d: d.item.project.code  # noqa: E731
+REFERENCE: Filler = lambda d: d.item.reference  # noqa: E731
+RESIDENT: Filler = lambda d: d.resident.pk  # noqa: E731
+BATCH: Filler = lambda d: d.import_batch.pk  # noqa: E731
+
+# route key → {parameter: how to fill it}. A route missing here fails the walk (`test_sec_…_every_route`).
+FILLERS: dict[str, dict[str, Filler]] = {
+    "org:project_detail": {"code": PROJECT_CODE},
+    "org:calendar_edit": {"pk": lambda d: d.calendar.pk},
+    "org:holiday_remove": {"pk": lambda d: d.holiday.pk},
+    "owners:portal_email_confirm": {"token": lambda d: d.confirm_token},
+    "owners:portal_email_report": {"token": lambda d: d.report_token},
+    "owners:import_upload": {"code": PROJECT_CODE},
+    "owners:import_detail": {"pk": BATCH},
+    "owners:import_problems": {"pk": BATCH},
+    "owners:import_commit": {"pk": BATCH},
+    "owners:change_request_review": {"pk": lambda d: d.change_request.pk},
+    "owners:resident_detail": {"pk": RESIDENT},
+    "owners:resident_edit": {"pk": RESIDENT},
+    "owners:resident_id_reveal": {"pk": RESIDENT},
+    "owners:project_archive": {"code": PROJECT_CODE},
+    "owners:project_export": {"code": PROJECT_CODE},
+    "feedback:item_detail": {"reference": REFERENCE},
+    "feedback:item_step": {"reference": REFERENCE},
+    "feedback:item_reclassify": {"reference": REFERENCE},
+    "feedback:item_comment": {"reference": REFERENCE},
+    "feedback:item_staff_talk": {"reference": REFERENCE},
+    "feedback:item_execution_record": {"reference": REFERENCE},
+    "feedback:execution_record_pdf": {"reference": REFERENCE},
+    "feedback:item_report_to_hq": {"reference": REFERENCE},
+    "feedback:item_photos": {"reference": REFERENCE},
+    "feedback:attachment_download": {"reference": REFERENCE, "pk": lambda d: d.attachment.pk},
+    "notifications:open": {"pk": lambda d: d.notification.pk},
+    "notifications:outbox_resend": {"pk": lambda d: d.outbound_email.pk},
+    "feedback_portal:rate": {"reference": REFERENCE},
+    "feedback_portal:qr_sheet": {"project": PROJECT_CODE},
+    "feedback_portal:qr_form": {"project": PROJECT_CODE, "building": lambda d: d.building.code},
+    "api-project-detail": {"code": PROJECT_CODE},
+    "api-building-list": {"code": PROJECT_CODE},
+    "api-resident-detail": {"pk": RESIDENT},
+    "api-resident-list": {"code": PROJECT_CODE},
+    "api-completeness": {"code": PROJECT_CODE},
+    "api-feedback-item-detail": {"reference": REFERENCE},
+    "api-feedback-item-step": {"reference": REFERENCE},
+    "api-feedback-item-reclassify": {"reference": REFERENCE},
+    "api-feedback-item-comment": {"reference": REFERENCE},
+    "api-feedback-staff-talk": {"reference": REFERENCE},
+    "api-feedback-execution-record": {"reference": REFERENCE},
+    "api-feedback-item-rate": {"reference": REFERENCE},
+    "api-feedback-hq-report": {"reference": REFERENCE},
+    "api/^(?P<path>.*)$": {"path": lambda d: f"feedback/items/{d.item.reference}/unknown/"},
+}
+
+ADMIN_MODEL_PATH = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/")
+
+
+def _admin_values(route: Route, data: Dataset) -> dict[str, Any]:
+    """The admin's routes, filled from the model their path names: project A's object of that model, or
+    any row of it (infrastructure models), or 1 (a model with no row: the admin refuses before it looks)."""
+    values: dict[str, Any] = {"app_label": "owners", "url": f"{data.item.reference}/"}
+    match = ADMIN_MODEL_PATH.match(route.pattern)
+    if match:
+        label = f"{match['app']}.{match['model']}"
+        obj = data.by_model().get(label)
+        if obj is None:
+            obj = apps.get_model(match["app"], match["model"]).objects.order_by("pk").first()
+        values["object_id"] = values["id"] = obj.pk if obj is not None else 1
+    values.setdefault("id", data.resident.user_id)
+    values["content_type_id"] = ContentType.objects.get_for_model(type(data.item)).pk
+    values.setdefault("object_id", data.item.pk)
+    return values
+
+
+def fill(route: Route, data: Dataset) -> dict[str, str] | None:
+    """The route's parameters filled with project A's objects; None when a parameter has no filler."""
+    if not route.parameters:
+        return {}
+    known = _admin_values(route, data) if route.is_admin else {}
+    for name, filler in FILLERS.get(route.key, {}).items():
+        known[name] = filler(data)
+    if any(name not in known for name in route.parameters):
+        return None
+    return {name: str(known[name]) for name in route.parameters}
+
+
+# --- what may answer other than "no" ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Public:
+    """A route that answers these personas by design (their own page, or a page for everyone): the body
+    check still applies."""
+
+    reason: str
+    personas: frozenset[str] = EVERYONE
+    statuses: frozenset[int] = frozenset({200})
+    redirects_to: str | None = None  # a redirect must go there (a URL name), when given
+    may_show: Callable[[Dataset], set[str]] = lambda data: set()  # markers the persona was told already
+
+
+OWN = "the signed-in user's own page or list, scoped to them: shows nothing of A (the body check proves it)"
+PUBLIC: dict[str, Public] = {
+    "healthz": Public("health check for load balancers; says only 'ok'"),
+    "health": Public(
+        "the background processes' heartbeats: ok or stale per process, no data, no host names (503 while "
+        "a process is stale, as in tests where none runs)",
+        statuses=frozenset({200, 503}),
+    ),
+    "home": Public(
+        OWN + "; an owner is sent on to their portal",
+        SIGNED_IN,
+        frozenset({200, 302, 403}),
+        redirects_to="owners:portal",
+    ),
+    "accounts:login": Public("the sign-in page", statuses=frozenset({200, 302})),
+    "accounts:logout": Public("signing out sends everyone to the sign-in page", statuses=frozenset({302})),
+    "accounts:password_change": Public(OWN + " (an empty form is refused)", SIGNED_IN, frozenset({200})),
+    "accounts:password_change_done": Public(OWN, SIGNED_IN),
+    "accounts:profile": Public(OWN, SIGNED_IN, frozenset({200, 302})),
+    "accounts:language": Public(
+        "anyone picks the language of the pages; answers with a redirect back", statuses=frozenset({302})
+    ),
+    "org:project_list": Public(OWN, frozenset({OUTSIDER})),
+    "org:calendar_list": Public(OWN + " (the company's working calendars are shared)", frozenset({OUTSIDER})),
+    "owners:portal": Public(
+        OWN + ": the owner's own units and household (staff see that they have none)", SIGNED_IN
+    ),
+    "owners:portal_profile": Public(OWN + ": the owner's own contact details", frozenset({NEIGHBOUR})),
+    "owners:portal_code_request": Public(
+        "the owners' sign-in page (an empty form is refused; signed in, it sends you home)",
+        statuses=frozenset({200, 302, 400}),
+    ),
+    "owners:portal_code_verify": Public(
+        "the second step of the owners' sign-in: without a first step it sends you back to it (signed in: "
+        "home)",
+        statuses=frozenset({302}),
+    ),
+    "owners:portal_email_report": Public(
+        "the link mailed to the old address: whoever holds it may report the change (the signed token is "
+        "the secret, not an id anyone can guess); it shows only the new address, which its email named; "
+        "once reported it answers 409",
+        statuses=frozenset({200, 409}),
+        may_show=lambda data: {data.email_change.new_email},
+    ),
+    "owners:archive_home": Public(OWN, frozenset({OUTSIDER})),
+    "owners:lookup": Public(OWN, frozenset({OUTSIDER})),
+    "owners:change_request_list": Public(OWN, frozenset({OUTSIDER})),
+    "owners:import_template": Public(
+        "the empty import template (column headings only)", frozenset({OUTSIDER})
+    ),
+    "feedback:item_list": Public(OWN, frozenset({OUTSIDER})),
+    "feedback:item_register": Public(
+        OWN + " (an empty form is refused)", frozenset({OUTSIDER}), frozenset({200, 400})
+    ),
+    "feedback:hotline": Public(
+        OWN + " (an empty form is refused)", frozenset({OUTSIDER}), frozenset({200, 400})
+    ),
+    "feedback:statistics": Public(OWN, frozenset({OUTSIDER})),
+    "notifications:list": Public(OWN, SIGNED_IN),
+    "notifications:open": Public(
+        "opens only the user's own notification: anyone else's id sends them back to their own list, "
+        "exactly as a missing id does (and marks nothing read)",
+        SIGNED_IN,
+        frozenset({302}),
+        redirects_to="notifications:list",
+    ),
+    "notifications:read_all": Public(
+        OWN + ": marks the user's own notifications read", SIGNED_IN, frozenset({302})
+    ),
+    "feedback_portal:new": Public(
+        OWN + ": an owner reports about their own unit (an empty form is refused)",
+        frozenset({NEIGHBOUR}),
+        frozenset({200, 400}),
+    ),
+    "feedback_portal:mine": Public(OWN + ": the owner's own requests", frozenset({NEIGHBOUR})),
+    "feedback_portal:qr_form": Public(
+        "the form behind a building's QR code, for anyone (R-CH-2): it names the project and the place, "
+        "nothing else; an empty report is refused",
+        statuses=frozenset({200, 400}),
+    ),
+    "api-schema": Public("the OpenAPI schema describes the API and holds no data (served to staff)"),
+    "api-docs": Public("the API's documentation page (Swagger UI): the schema, no data (served to staff)"),
+    "api-me": Public(OWN + ": who am I", SIGNED_IN),
+    "api-branch-list": Public(OWN, SIGNED_IN),
+    "api-project-list": Public(OWN, SIGNED_IN),
+    "api-project-detail": Public(
+        "an owner of A reads A's public details (name, hotlines, complaint mailbox) to reach the service "
+        "centre (ADR 0004)",
+        frozenset({NEIGHBOUR}),
+    ),
+    "api-building-list": Public(
+        "an owner of A reads A's buildings and common areas, to say where a problem is (the QR codes name "
+        "them publicly too)",
+        frozenset({NEIGHBOUR}),
+    ),
+    "api-unit-list": Public(OWN, SIGNED_IN),
+    "api-department-list": Public(OWN, SIGNED_IN),
+    "api-calendar-list": Public(OWN, SIGNED_IN),
+    "api-holiday-list": Public(OWN, SIGNED_IN),
+    "api-resident-lookup": Public(OWN + " (the caller lookup in the user's scope)", frozenset({OUTSIDER})),
+    "api-feedback-item-list": Public(OWN, SIGNED_IN),
+    "api-feedback-statistics": Public(OWN, SIGNED_IN),
+    "api-feedback-item-create": Public(
+        "staff and owners register items in their own scope; an empty body is refused with 400",
+        SIGNED_IN,
+        frozenset({400}),
+    ),
+    "admin:login": Public("the admin's sign-in page", statuses=frozenset({200, 302})),
+    "admin:logout": Public("signing out of the admin", statuses=frozenset({200, 302})),
+}
+
+SIGN_IN_PAGES = ("accounts:login", "admin:login", "owners:portal_code_request")
+
+
+def _is_sign_in_redirect(response: Any) -> bool:
+    if response.status_code not in (301, 302, 303):
+        return False
+    path = urlsplit(response.get("Location", "")).path
+    return path in {reverse(name) for name in SIGN_IN_PAGES}
+
+
+def _is_public(allowance: Public | None, persona: str, response: Any) -> bool:
+    if (
+        allowance is None
+        or persona not in allowance.personas
+        or response.status_code not in allowance.statuses
+    ):
+        return False
+    if allowance.redirects_to and response.status_code in (301, 302, 303):
+        return urlsplit(response.get("Location", "")).path == reverse(allowance.redirects_to)
+    return True
+
+
+def _text(response: Any) -> str:
+    content = getattr(response, "content", b"")
+    text = content.decode("utf-8", errors="replace")
+    if "json" in response.get("Content-Type", ""):
+        with contextlib.suppress(ValueError):
+            text = json.dumps(json.loads(text), ensure_ascii=False)
+    return text
+
+
+# --- the walk --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offence:
+    route: str
+    persona: str
+    method: str
+    path: str
+    status: int
+    leaked: tuple[str, ...]
+
+    def __str__(self) -> str:
+        leaked = f" leaks {list(self.leaked)}" if self.leaked else ""
+        return f"{self.method.upper()} {self.path} [{self.route}] as {self.persona}: {self.status}{leaked}"
+
+
+class Personas:
+    """One client per persona, signed in again whenever a request signed it out (a POST to a sign-out
+    route must not turn the next request anonymous)."""
+
+    def __init__(self, users: dict[str, Any]) -> None:
+        self.users = users
+        self.clients: dict[str, Client] = {}
+
+    def client(self, persona: str) -> Client:
+        client = self.clients.get(persona)
+        if client is None:
+            client = self.clients[persona] = Client(raise_request_exception=False)
+        if persona != ANONYMOUS and "_auth_user_id" not in client.session:
+            client.force_login(self.users[persona])
+        return client
+
+
+def _ask(
+    route: Route, path: str, persona: str, method: str, data: Dataset, personas: Personas
+) -> Offence | None:
+    client = personas.client(persona)
+    if method == "get":
+        response = client.get(path)
+    elif route.is_api:
+        response = getattr(client, method)(path, data={}, content_type="application/json")
+    else:
+        response = getattr(client, method)(path, data={})
+    status = response.status_code
+    allowance = PUBLIC.get(route.key)
+    allowed = status in REFUSED or _is_sign_in_redirect(response) or _is_public(allowance, persona, response)
+    body = _text(response) if not getattr(response, "streaming", False) else ""
+    told = allowance.may_show(data) if allowance is not None else set()
+    leaked = tuple(m for m in data.markers if m in body and m not in path and m not in told)
+    if allowed and not leaked:
+        return None
+    return Offence(route.key, persona, method, path, status, leaked)
+
+
+def walk(data: Dataset, users: dict[str, Any], routes: list[Route]) -> list[Offence]:
+    personas = Personas(users)
+    offences = []
+    for route in routes:
+        values = fill(route, data)
+        assert values is not None
+        path = route_path(route, values)
+        for persona in PERSONAS:
+            for method in API_METHODS if route.is_api else PAGE_METHODS:
+                offence = _ask(route, path, persona, method, data, personas)
+                if offence is not None:
+                    offences.append(offence)
+    return offences
+
+
+# --- tests ------------------------------------------------------------------------------------------------
+
+
+def test_sec_every_route_has_a_filler_for_its_parameters_and_resolves_back_to_itself(qd_a):
+    # given every URL pattern of the project
+    routes = all_routes()
+    assert len(routes) > 100  # the admin's included: the walk cannot pass on an empty list
+    # when each is filled with project A's objects
+    unfilled = [route.key for route in routes if fill(route, qd_a) is None]
+    misrouted = []
+    for route in routes:
+        values = fill(route, qd_a)
+        if values is not None:
+            path = route_path(route, values)
+            if resolve(path).func != route.callback:
+                misrouted.append(f"{route.key} → {path}")
+    # then every parameter has a filler (add one to FILLERS for a new route) and the path reaches the route
+    assert unfilled == [], "routes with a parameter nobody fills (add them to FILLERS):\n" + "\n".join(
+        unfilled
+    )
+    assert misrouted == [], "\n".join(misrouted)
+
+
+def test_sec_every_public_route_is_a_real_route_with_a_reason():
+    # given the routes that may answer by design
+    keys = {route.key for route in all_routes()}
+    # then each names a route that exists, for someone, with a reason
+    assert sorted(set(PUBLIC) - keys) == []
+    assert all(public.reason and public.personas and public.statuses for public in PUBLIC.values())
+
+
+def test_sec_no_route_shows_or_changes_anything_of_project_a_for_outsiders_other_owners_or_anonymous(
+    qd_a, world
+):
+    # given project A with one object of each kind, and three personas who must see none of it
+    routes = all_routes()
+    # when each asks every route with every method
+    offences = walk(qd_a, {OUTSIDER: world.outsider, NEIGHBOUR: world.owner_neighbour}, routes)
+    # then every answer refuses (or is public by design) and none contains A's data
+    assert offences == [], f"{len(offences)} answers let something through:\n" + "\n".join(map(str, offences))
+    # and nothing was changed: the item, the correction and the email change still wait as they were
+    qd_a.item.refresh_from_db()
+    assert qd_a.item.status == "registered"
+    qd_a.change_request.refresh_from_db()
+    assert qd_a.change_request.status == "pending"
+    qd_a.email_change.refresh_from_db()
+    assert qd_a.email_change.status in ("pending", "reported")  # the report link is the old address's
+    qd_a.resident.refresh_from_db()
+    assert qd_a.resident.email == "shen.qd-a@example.com"
+
+
+def test_sec_the_walk_reports_a_persona_who_sees_project_a(qd_a, world):
+    # given a persona who may see project A (its CS supervisor), put in the outsider's place
+    routes = [r for r in all_routes() if r.key in {"owners:resident_detail", "api-feedback-item-detail"}]
+    assert len(routes) == 2
+    # when the walk asks those routes as them
+    offences = walk(qd_a, {OUTSIDER: world.supervisor_a, NEIGHBOUR: world.owner_neighbour}, routes)
+    # then it reports what they were shown, with the route, the persona and the status
+    seen = {(o.route, o.persona, o.method, o.status) for o in offences}
+    assert ("owners:resident_detail", OUTSIDER, "get", 200) in seen
+    assert ("api-feedback-item-detail", OUTSIDER, "get", 200) in seen
+    resident_page = next(o for o in offences if o.route == "owners:resident_detail" and o.method == "get")
+    assert "沈业主" in resident_page.leaked
+    assert all(o.persona == OUTSIDER for o in offences)

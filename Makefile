@@ -25,7 +25,7 @@ SECRET_KEY := $(shell f=data/.secret-key; if [ ! -s "$$f" ]; then mkdir -p data 
 endif
 export SECRET_KEY
 
-.PHONY: help venv install system-deps migrate messages messages-check demo test test-pg smoke lint typecheck \
+.PHONY: help venv install system-deps migrate messages messages-check demo test test-pg smoke fuzz lint typecheck \
 	migrations-check deploy-check check bench bench-quick
 
 help:
@@ -33,6 +33,7 @@ help:
 	@echo "make test        the whole test suite on SQLite, browser tests included"
 	@echo "make test-pg     the same suite on PostgreSQL ($(PG_URL))"
 	@echo "make smoke       start the real server processes and log in over HTTP"
+	@echo "make fuzz        schemathesis fuzzes the API from its own schema, asserting no 5xx (SQLite, ~2 min)"
 	@echo "make lint        ruff check and ruff format --check"
 	@echo "make typecheck   mypy over the estatedesk package (django-stubs)"
 	@echo "make check       lint, typecheck, migrations-check, deploy-check, test and test-pg (what CI runs)"
@@ -79,14 +80,20 @@ demo: $(STAMP) system-deps messages migrate
 	$(ESTATEDESK) runall --host $(HOST) --port $(PORT)
 
 # pytest exits 5 when it ran no test; make fails on any non-zero exit, so that fails too.
+# The fuzz run (marker fuzz) is its own target and CI step: make fuzz.
 test: $(STAMP) system-deps messages
-	$(BIN)/pytest -n 2 -m "not smoke" $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 -m "not smoke and not fuzz" $(PYTEST_ARGS)
 
 test-pg: $(STAMP) system-deps messages
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -m "not smoke" $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -m "not smoke and not fuzz" $(PYTEST_ARGS)
 
 smoke: $(STAMP) messages
 	$(BIN)/pytest -m smoke tests/smoke $(PYTEST_ARGS)
+
+# schemathesis against the API's own OpenAPI schema, as a CS supervisor and as an owner: no answer is a 5xx.
+# Bounded (25 examples per operation, fixed seed), on SQLite whatever DATABASE_URL says (tests/fuzz).
+fuzz: $(STAMP) messages
+	env -u DATABASE_URL $(BIN)/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -103,3 +103,31 @@ def test_sec_csp_sign_in_pages_without_violations(page, violations):
     _visit(page, "/accounts/login/")
     _visit(page, "/portal/login/code/")
     assert violations() == []
+
+
+def test_sec_csp_feedback_pages_without_violations_and_the_charts_draw(
+    page, log_in, violations, broken_assets
+):
+    # given a CS supervisor who registers a walk-in through the page
+    log_in("supervisor_a")
+    page.goto("/feedback/new/?channel=walk_in")
+    form = page.get_by_test_id("register-form")
+    form.locator("[name=description]").fill("楼道灯不亮 The stairwell light is out.")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    reference = page.get_by_test_id("reference").inner_text()
+    # when the feedback pages are opened
+    for path in (
+        f"/feedback/{reference}/",
+        f"/feedback/{reference}/reclassify/",
+        "/feedback/",
+        "/feedback/hotline/?phone=13800001234",
+        "/f/sheet/QD-HJ/",
+        "/feedback/statistics/",
+    ):
+        _visit(page, path)
+    # then the month's charts are drawn from their own script file
+    assert page.locator(".stats-chart canvas").count() >= 1
+    # and nothing was refused, nothing failed to load
+    assert violations() == []
+    assert broken_assets == []

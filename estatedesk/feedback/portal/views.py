@@ -11,7 +11,6 @@ Thin views: the rules live in `services` / `services_portal`, the reads in `sele
 
 from __future__ import annotations
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from estatedesk.common.clientip import client_ip
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
 from estatedesk.feedback import services
@@ -54,7 +54,7 @@ def qr_form(request: HttpRequest, project: str, building: str) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         if resident is None and not services_portal.anonymous_submission_allowed(
-            client_address=get_client_ip_address(request) or ""
+            client_address=client_ip(request)
         ):
             form.add_error(
                 None,

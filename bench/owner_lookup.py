@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -34,6 +35,7 @@ def main() -> None:
     workdir = tempfile.mkdtemp(prefix="estatedesk-bench-")
     os.environ["ESTATEDESK_DATA_DIR"] = workdir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "estatedesk.config.settings")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))  # DEBUG is off: settings need a real key
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
     else:

@@ -21,7 +21,7 @@ from estatedesk.common.models import AuditEntry
 from estatedesk.conftest import _fast_password_hashing, login, world  # noqa: F401 - the shared personas
 from estatedesk.feedback.choices import Category, Channel, Kind
 from estatedesk.feedback.intake.registration import ItemInput, feedback_item_register
-from estatedesk.feedback.models import Attachment, FeedbackItem
+from estatedesk.feedback.models import Attachment, FeedbackItem, InboundMessage, Mailbox
 from estatedesk.feedback.photos import feedback_photos_add
 from estatedesk.notifications.models import Notification, OutboundEmail
 from estatedesk.org.choices import DayKind
@@ -34,6 +34,7 @@ from estatedesk.owners.services import contact_change_request_submit, resident_u
 OWNER_A_PHONE = "13800001234"
 OWNER_A_ID_NUMBER = "11010519491231002X"
 OWNER_A_EMAIL = "shen.qd-a@example.com"
+CONTACT_EMAIL = "contact.qd-a@example.com"  # typed in on the hotline: asked to confirm before it is used
 
 
 @pytest.fixture(autouse=True)
@@ -71,6 +72,8 @@ class Dataset:
     calendar: WorkingCalendar
     holiday: PublicHoliday
     building: Building
+    mailbox: Mailbox
+    quarantined: InboundMessage
     markers: list[str] = field(default_factory=list)
 
     def by_model(self) -> dict[str, Any]:
@@ -87,6 +90,8 @@ class Dataset:
             self.calendar,
             self.holiday,
             self.building,
+            self.mailbox,
+            self.quarantined,
             self.building.project,
             self.building.project.branch,
             self.item.unit,
@@ -122,6 +127,7 @@ def qd_a(world: Any, neighbour: Any, settings: Any, tmp_path: Any) -> Dataset:  
             unit=world.unit_a,
             contact_name="沈业主",
             contact_phone=OWNER_A_PHONE,
+            contact_email=CONTACT_EMAIL,
         ),
     )
     feedback_photos_add(actor=world.agent_a, item=item, photos=[_png("qd-a-leak-photo.png")])
@@ -144,6 +150,21 @@ def qd_a(world: Any, neighbour: Any, settings: Any, tmp_path: Any) -> Dataset:  
         title=f"New complaint {item.reference}: Stairwell leak QD-A marker",
         body="Ceiling of entrance 1 drips onto the QD-A marker stairs.",
         url=f"/feedback/{item.reference}/",
+    )
+    mailbox = Mailbox.objects.create(
+        project=world.project_a,
+        host="imap.qd-a.invalid",
+        username="complaints-qd-a",
+        password="imap-secret-qd-a",
+    )
+    quarantined = InboundMessage.objects.create(
+        mailbox=mailbox,
+        message_id="<qd-a-quarantined@mail.invalid>",
+        sender="sender.qd-a@example.com",
+        subject="QD-A quarantined subject",
+        outcome=InboundMessage.Outcome.QUARANTINED,
+        error="QD-A quarantined marker",
+        raw=b"From: sender.qd-a@example.com\r\nSubject: QD-A quarantined subject\r\n\r\nQD-A body\r\n",
     )
     AuditEntry.objects.filter(object_type="owners.resident").update(at=timezone.now() - timedelta(minutes=1))
     dataset = Dataset(
@@ -169,6 +190,8 @@ def qd_a(world: Any, neighbour: Any, settings: Any, tmp_path: Any) -> Dataset:  
             company=world.company, day=timezone.localdate(), kind=DayKind.HOLIDAY, name="QD-A day"
         ),
         building=world.unit_a.building,
+        mailbox=mailbox,
+        quarantined=quarantined,
     )
     dataset.markers = [
         item.reference,
@@ -187,5 +210,10 @@ def qd_a(world: Any, neighbour: Any, settings: Any, tmp_path: Any) -> Dataset:  
         "QD-A problem marker",
         "supervisor_a",
         "agent_a",
+        CONTACT_EMAIL,
+        "complaints-qd-a",
+        "imap-secret-qd-a",
+        "sender.qd-a@example.com",
+        "QD-A quarantined",
     ]
     return dataset

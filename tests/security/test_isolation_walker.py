@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core import signing
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
@@ -107,6 +108,15 @@ PROJECT_CODE: Filler = lambda d: d.item.project.code  # noqa: E731
 REFERENCE: Filler = lambda d: d.item.reference  # noqa: E731
 RESIDENT: Filler = lambda d: d.resident.pk  # noqa: E731
 BATCH: Filler = lambda d: d.import_batch.pk  # noqa: E731
+QUARANTINED: Filler = lambda d: d.quarantined.pk  # noqa: E731
+
+
+def contact_email_token(data: Dataset) -> str:
+    """The link mailed to the contact email typed in for A's item (feedback.intake.confirmation)."""
+    from estatedesk.feedback.intake.confirmation import CONFIRM_SALT
+
+    return signing.dumps({"item": data.item.pk, "email": data.item.contact_email.lower()}, salt=CONFIRM_SALT)
+
 
 # route key → {parameter: how to fill it}. A route missing here fails the walk (`test_sec_…_every_route`).
 FILLERS: dict[str, dict[str, Filler]] = {
@@ -135,6 +145,11 @@ FILLERS: dict[str, dict[str, Filler]] = {
     "feedback:item_report_to_hq": {"reference": REFERENCE},
     "feedback:item_photos": {"reference": REFERENCE},
     "feedback:attachment_download": {"reference": REFERENCE, "pk": lambda d: d.attachment.pk},
+    "feedback:mail_quarantine_detail": {"pk": QUARANTINED},
+    "feedback:mail_quarantine_raw": {"pk": QUARANTINED},
+    "feedback:mail_quarantine_release": {"pk": QUARANTINED},
+    "feedback:mail_quarantine_discard": {"pk": QUARANTINED},
+    "feedback:contact_email_confirm": {"token": lambda d: contact_email_token(d)},
     "notifications:open": {"pk": lambda d: d.notification.pk},
     "notifications:outbox_resend": {"pk": lambda d: d.outbound_email.pk},
     "feedback_portal:rate": {"reference": REFERENCE},
@@ -261,6 +276,16 @@ PUBLIC: dict[str, Public] = {
         OWN + " (an empty form is refused)", frozenset({OUTSIDER}), frozenset({200, 400})
     ),
     "feedback:statistics": Public(OWN, frozenset({OUTSIDER})),
+    "feedback:mail_quarantine": Public(
+        OWN + " (the quarantine of the user's own projects)", frozenset({OUTSIDER})
+    ),
+    "feedback:contact_email_confirm": Public(
+        "the link mailed to a contact email typed in with a request: whoever holds it confirms that address "
+        "(the signed token is the secret, not an id anyone can guess); it names the request's reference and "
+        "project, as its email did",
+        statuses=frozenset({200}),
+        may_show=lambda data: {data.item.reference},
+    ),
     "notifications:list": Public(OWN, SIGNED_IN),
     "notifications:open": Public(
         "opens only the user's own notification: anyone else's id sends them back to their own list, "

@@ -60,7 +60,11 @@ def _malformed(value: str) -> bool:
     """A NUL character (PostgreSQL refuses it in text) or a number beyond 64 bits (no column holds it)."""
     if "\x00" in value:
         return True
-    return bool(_INTEGER.fullmatch(value)) and abs(int(value)) > _LARGEST
+    if not _INTEGER.fullmatch(value):
+        return False
+    digits = value.strip().lstrip("+-").lstrip("0")
+    # compare by length first: int() of a 10,000-digit string raises ValueError (Python's digit limit)
+    return len(digits) > len(str(_LARGEST)) or (len(digits) == len(str(_LARGEST)) and int(digits) > _LARGEST)
 
 
 def _fields_malformed(data: QueryDict) -> bool:

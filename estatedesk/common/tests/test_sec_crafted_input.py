@@ -236,6 +236,12 @@ def test_sec_crafted_input_nul_and_huge_numbers_answer_400(world, login):
     api = client.get(f"/api/org/units/?project={-HUGE}")
     assert api.status_code == 400
     assert api.json()["code"] == "invalid"
+    # a number of ten thousand digits (past Python's own limit for int()) in a query or a form field
+    assert client.get("/feedback/?page=" + "9" * 10_001).status_code == 400
+    long_form = client.post(
+        "/accounts/language/", "language=" + "1" * 10_001, content_type="application/x-www-form-urlencoded"
+    )
+    assert long_form.status_code == 400
     # a NUL in a form field
     form = client.post(
         "/accounts/language/", "language=en%00&next=/", content_type="application/x-www-form-urlencoded"

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from estatedesk.common.audit import audit_record, model_changes
+from estatedesk.common.audit import audit_entries_for_viewer, audit_record, model_changes
 from estatedesk.common.models import AuditEntry, ScheduledRun
+
+_viewer: ContextVar[Any] = ContextVar("audit_admin_viewer", default=None)
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -43,7 +47,17 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ("at", "actor", "action", "object_type", "object_repr")
     list_filter = ("action", "object_type")
     search_fields = ("object_repr", "object_id")
-    readonly_fields = [f.name for f in AuditEntry._meta.fields]
+    readonly_fields = [f.name for f in AuditEntry._meta.fields if f.name != "changes"] + ["shown_changes"]
+    fields = readonly_fields  # the stored `changes` never shows: `shown_changes` is masked for the viewer
+
+    @admin.display(description=_("changes"))
+    def shown_changes(self, obj: AuditEntry) -> Any:
+        """The changes as the viewer may see them: phones and ID numbers masked as on the pages."""
+        return audit_entries_for_viewer(viewer=_viewer.get(), entries=[obj])[0].shown_changes
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        _viewer.set(request.user)  # the admin instance is shared: the viewer travels in a context variable
+        return super().get_readonly_fields(request, obj)
 
     def has_add_permission(self, request: Any) -> bool:
         return False

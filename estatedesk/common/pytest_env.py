@@ -8,3 +8,5 @@ import os
 os.environ.setdefault("SERVE_HTTPS", "0")
 os.environ.setdefault("PLAIN_STATIC", "1")
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "estatedesk-test-secret-key-not-for-production-" * 2)
+# encrypted fields (the complaint mailbox's password) need a key whenever DEBUG is off: a fixed test key
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "aXRAXBI-0n9HyA_OH9zv1V1MIBJPyn0mJBt5eq7_Ksc=")

@@ -159,3 +159,14 @@ def test_sec_the_admin_never_writes_an_id_number_into_the_trail(history, world):
     assert entry.changes["notes"] == ["", "changed in the admin"]
     assert "id_number" not in entry.changes
     assert ID_NUMBER not in str(entry.changes)
+
+
+def test_sec_the_audit_trail_in_the_admin_masks_id_numbers_too(history, world, client):
+    # given the superuser opening the old row that held an ID number in full
+    entry = next(e for e in AuditEntry.objects.filter(actor=None) if "id_number" in e.changes)
+    client.force_login(world.sysadmin)
+    # when the admin shows it
+    page = client.get(reverse("admin:common_auditentry_change", args=[entry.pk]))
+    # then the number is masked as on every page
+    assert page.status_code == 200
+    assert ID_NUMBER not in page.content.decode()

@@ -22,16 +22,33 @@ class MailboxAdmin(AuditedAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(admin.ModelAdmin):
-    """Every message fetched from a complaint mailbox; quarantined ones keep their raw bytes and error."""
+    """Every message fetched from a complaint mailbox, read-only: what it became, the last error and the
+    retries of work left on it. Quarantined messages are handled on /feedback/mail/quarantine/ (scoped and
+    audited); the raw copy is never shown here."""
 
-    list_display = ("received_at", "mailbox", "sender", "subject", "outcome", "item")
+    list_display = (
+        "received_at",
+        "mailbox",
+        "sender",
+        "subject",
+        "outcome",
+        "item",
+        "attempts",
+        "retry_at",
+        "notified_at",
+        "error",
+    )
     list_filter = ("outcome", "mailbox")
     search_fields = ("subject", "sender", "message_id")
-    readonly_fields = [f.name for f in InboundMessage._meta.fields if f.name != "raw"]
-    exclude = ("raw",)
+    list_select_related = ("mailbox", "item")
+    exclude = ("raw", "raw_file")
+    readonly_fields = [f.name for f in InboundMessage._meta.fields if f.name not in ("raw", "raw_file")]
 
     def has_add_permission(self, request: Any) -> bool:
         return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False  # messages change only through the mailbox and the quarantine page
 
 
 @admin.register(FeedbackItem)

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -121,6 +122,19 @@ def escalated(
 
 def attachments_added(*, item: FeedbackItem, actor: Any, names: Sequence[str]) -> TimelineEvent:
     return _create(item=item, actor=actor, kind=EventKind.ATTACHMENT, data={"files": list(names)})
+
+
+def mail_attachments_received(
+    *, item: FeedbackItem, names: Sequence[str], refused: Sequence[dict[str, Any]]
+) -> TimelineEvent:
+    """R-CH-2: the files an email brought, stored on the item, and those refused, each {name, size (bytes),
+    reason: too_large | message_too_large | type, limit (bytes)}."""
+    return _create(
+        item=item,
+        actor=None,
+        kind=EventKind.ATTACHMENT,
+        data={"files": list(names), "refused": list(refused), "by_mail": True},
+    )
 
 
 def staff_talk_recorded(
@@ -275,7 +289,8 @@ def _who(event: TimelineEvent, data: dict[str, Any], *, for_customer: bool) -> s
         return _("Customer") if by_customer else _("Property service")
     if event.actor is not None:
         return str(event.actor)
-    return _("Customer") if event.kind in CUSTOMER_KINDS else _("System")
+    by_customer = event.kind in CUSTOMER_KINDS or (event.kind == EventKind.ATTACHMENT and data.get("by_mail"))
+    return _("Customer") if by_customer else _("System")
 
 
 def _step_label(step: Any) -> str:
@@ -381,13 +396,34 @@ def _reclassified_details(data: dict[str, Any], names: dict[str, dict[int, str]]
     return lines
 
 
+REFUSAL_REASONS: dict[str, Any] = {
+    "too_large": lambda limit: _("larger than %(limit)s, the limit for one file") % {"limit": limit},
+    "message_too_large": lambda limit: _("the message's files together exceed %(limit)s") % {"limit": limit},
+    "type": lambda limit: _("not a picture or a document"),
+}
+
+
+def _attachment_details(data: dict[str, Any]) -> list[str]:
+    """The files stored, then each refused file with its size and why (a file that came by mail)."""
+    lines = [", ".join(str(name) for name in data.get("files") or [])]
+    for refused in data.get("refused") or []:
+        if not isinstance(refused, dict) or refused.get("reason") not in REFUSAL_REASONS:
+            continue
+        why = REFUSAL_REASONS[refused["reason"]](filesizeformat(refused.get("limit") or 0))
+        lines.append(
+            _("Refused: %(name)s (%(size)s), %(why)s")
+            % {"name": refused.get("name", ""), "size": filesizeformat(refused.get("size") or 0), "why": why}
+        )
+    return lines
+
+
 KIND_DETAILS: dict[str, Any] = {
     EventKind.ESCALATED: _escalation_details,
     EventKind.RATING: lambda data, names: [_label(Rating, data.get("rating"))],
     EventKind.STAFF_TALK: lambda data, names: [
         f"{data.get('employee', '')} · {_label(TalkKind, data.get('kind'))}"
     ],
-    EventKind.ATTACHMENT: lambda data, names: [", ".join(str(name) for name in data.get("files") or [])],
+    EventKind.ATTACHMENT: lambda data, names: _attachment_details(data),
     EventKind.EXECUTION_RECORD: _execution_details,
     EventKind.RECLASSIFIED: _reclassified_details,
 }

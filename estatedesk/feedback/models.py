@@ -58,6 +58,12 @@ class FeedbackItem(TimeStampedModel):
     contact_name = models.CharField(_("contact name"), max_length=60, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=24, blank=True, db_index=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
+    # A typed-in contact email gets no mail until its owner confirms it (intake/confirmation.py): the one
+    # confirmation request, and the click on its signed link.
+    contact_email_confirmation_sent_at = models.DateTimeField(
+        _("contact email confirmation sent at"), null=True, blank=True
+    )
+    contact_email_confirmed_at = models.DateTimeField(_("contact email confirmed at"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
@@ -390,13 +396,19 @@ class Mailbox(models.Model):
 
 class InboundMessage(models.Model):
     """Every message fetched from a mailbox, once (unique per mailbox and Message-ID): what it became, or
-    why it was set aside."""
+    why it was set aside, with a raw copy of it (intake/rawmail.py) for FEEDBACK_MAIL_RAW_RETENTION_DAYS.
+
+    Work left on a message has a `retry_at`: a reply whose supervisors are not told yet, or a message set
+    aside by an unexpected error (tried again up to intake.mailbox.MAX_ATTEMPTS times); `error` says what
+    failed last. A quarantined message waits for a person (intake/quarantine.py): released as an item, or
+    discarded with a reason."""
 
     class Outcome(models.TextChoices):
         CREATED = "created", _("New item")
         THREADED = "threaded", _("Added to an item")
         IGNORED = "ignored", _("Ignored (auto-reply or bounce)")
         QUARANTINED = "quarantined", _("Quarantined")
+        DISCARDED = "discarded", _("Discarded from the quarantine")
 
     mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="messages")
     message_id = models.CharField(max_length=255)
@@ -407,10 +419,33 @@ class InboundMessage(models.Model):
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
     item = models.ForeignKey(FeedbackItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     error = models.TextField(blank=True)
-    raw = models.BinaryField(blank=True)  # kept for quarantined messages, so nothing is lost
+    # the raw copy: in the row up to FEEDBACK_MAIL_RAW_INLINE_MAX_BYTES, else a file through the storage API
+    raw = models.BinaryField(blank=True)
+    raw_file = models.FileField(upload_to="mail/%Y/%m/", blank=True)
+    raw_size = models.PositiveIntegerField(default=0)
+    raw_pruned_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    discard_reason = models.TextField(blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["mailbox", "message_id"], name="inbound_message_once")]
+        indexes = [
+            models.Index(fields=["outcome", "-received_at"], name="inbound_message_outcome"),
+            models.Index(
+                fields=["retry_at"], condition=Q(retry_at__isnull=False), name="inbound_message_retry_due"
+            ),
+            models.Index(
+                fields=["received_at"],
+                condition=Q(raw_pruned_at__isnull=True),
+                name="inbound_message_raw_kept",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.message_id} ({self.outcome})"

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from estatedesk.feedback import events
+from estatedesk.feedback.intake import confirmation
 from estatedesk.feedback.models import FeedbackItem
 from estatedesk.notifications.services import email_send, notify
 from estatedesk.org.choices import Role
@@ -33,8 +34,12 @@ def alert_general_manager(*, item: FeedbackItem, actor: Any) -> None:
 
 
 def tell_customer(*, item: FeedbackItem, subject: str, body: str) -> None:
-    address = item.contact_email or (item.resident.email if item.resident else "")
+    """Email only an address we know (intake/confirmation.py): the resident's archived email, the sender of
+    the mail that made the item, or a typed-in address its owner confirmed; a typed-in address not yet
+    confirmed is asked once instead. A customer with a portal account also sees it there."""
+    address = confirmation.customer_email_for(item)
     if address:
         email_send(to=address, subject=subject, body=body)
+    confirmation.contact_email_confirmation_ask(item=item)
     if item.resident and item.resident.user_id:
         notify(users=[item.resident.user], title=subject, body=body, email=False)

@@ -9,6 +9,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -46,7 +47,7 @@ def photos_check(*, photos: list[UploadedFile]) -> list[Photo]:
                 % {"name": name, "size": MAX_PHOTO_BYTES // (1024 * 1024)}
             )
             continue
-        image_format = _image_format(upload)
+        image_format = image_format_of(upload)
         if image_format not in PHOTO_FORMATS:
             problems.append(_("%(name)s is not a photo (JPEG, PNG, WebP or GIF).") % {"name": name})
             continue
@@ -60,7 +61,9 @@ def photos_check(*, photos: list[UploadedFile]) -> list[Photo]:
     return checked
 
 
-def _image_format(upload: UploadedFile) -> str | None:
+def image_format_of(upload: File) -> str | None:
+    """The Pillow format of an image file (JPEG, PNG, …), or None when it is not an image Pillow can read
+    safely: the content decides, never the name."""
     try:
         upload.seek(0)
         with warnings.catch_warnings():
@@ -82,19 +85,30 @@ def _image_format(upload: UploadedFile) -> str | None:
     return image_format
 
 
+def attachment_store(
+    *, item: FeedbackItem, name: str, content_type: str, extension: str, content: File, uploader: Any
+) -> Attachment:
+    """Store a file on the item through the storage API: under a random name with `extension` (the
+    customer's file name is kept in `name`, never in a guessable path)."""
+    attachment = Attachment(
+        item=item, name=name[:200], content_type=content_type, size=content.size or 0, uploaded_by=uploader
+    )
+    attachment.file.save(f"{uuid.uuid4().hex}{extension}", content, save=False)
+    attachment.save()
+    return attachment
+
+
 def photos_save(*, item: FeedbackItem, photos: list[Photo], uploader: Any) -> list[str]:
     names = []
     for photo in photos:
-        attachment = Attachment(
+        attachment = attachment_store(
             item=item,
-            name=(photo.upload.name or "photo")[:200],
+            name=photo.upload.name or "photo",
             content_type=photo.content_type,
-            size=photo.upload.size or 0,
-            uploaded_by=uploader,
+            extension=photo.extension,
+            content=photo.upload,
+            uploader=uploader,
         )
-        # a random stored name: the customer's file name is kept in `name`, never in a guessable path
-        attachment.file.save(f"{uuid.uuid4().hex}{photo.extension}", photo.upload, save=False)
-        attachment.save()
         names.append(attachment.name)
     return names
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from estatedesk.feedback import views
+from estatedesk.feedback.intake import views as intake_views
 from estatedesk.feedback.statistics import views as statistics_views
 
 app_name = "feedback"
@@ -9,6 +10,16 @@ urlpatterns = [
     path("new/", views.item_register, name="item_register"),
     path("hotline/", views.hotline, name="hotline"),
     path("statistics/", statistics_views.statistics, name="statistics"),
+    path("mail/quarantine/", intake_views.quarantine_list, name="mail_quarantine"),
+    path("mail/quarantine/<int:pk>/", intake_views.quarantine_detail, name="mail_quarantine_detail"),
+    path("mail/quarantine/<int:pk>/raw.eml", intake_views.quarantine_raw, name="mail_quarantine_raw"),
+    path(
+        "mail/quarantine/<int:pk>/release/", intake_views.quarantine_release, name="mail_quarantine_release"
+    ),
+    path(
+        "mail/quarantine/<int:pk>/discard/", intake_views.quarantine_discard, name="mail_quarantine_discard"
+    ),
+    path("contact/<str:token>/", intake_views.contact_email_confirm, name="contact_email_confirm"),
     path("<str:reference>/", views.item_detail, name="item_detail"),
     path("<str:reference>/step/", views.item_step, name="item_step"),
     path("<str:reference>/reclassify/", views.item_reclassify, name="item_reclassify"),

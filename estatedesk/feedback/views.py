@@ -384,7 +384,11 @@ def hotline(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def attachment_download(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
-    """A photo of an item, for whoever may see the item (its staff, or the customer who raised it)."""
+    """A photo or document of an item, for whoever may see the item (its staff, or the customer who raised
+    it), under its own (safe) name, RFC 6266: pictures we checked are shown inline, anything else is a
+    download, so a document never runs in the page."""
+    from urllib.parse import quote
+
     from django.http import FileResponse
 
     item = selectors.item_get_for_user(user=request.user, reference=reference)
@@ -395,8 +399,11 @@ def attachment_download(request: HttpRequest, reference: str, pk: int) -> HttpRe
         handle = attachment.file.open("rb")
     except OSError as error:  # the file is gone from storage (FileNotFoundError included)
         raise Http404 from error
-    response = FileResponse(handle, content_type=attachment.content_type or None)
-    response["Content-Disposition"] = "inline"
+    content_type = attachment.content_type or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    pictures = {"image/jpeg", "image/png", "image/gif", "image/webp"}  # the formats photos.py checks
+    disposition = "inline" if content_type in pictures else "attachment"
+    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(attachment.name, safe='')}"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

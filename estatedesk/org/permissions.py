@@ -71,6 +71,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "feedback.report_hq": frozenset({Role.CS_SUPERVISOR, Role.PROJECT_MANAGER, Role.BRANCH_MANAGER}),
     # change kind, category, location, department, priority or flags after registration
     "feedback.reclassify": frozenset({Role.CS_SUPERVISOR, Role.PROJECT_MANAGER, Role.QA_MANAGER}),
+    # the complaint mailbox's quarantine of the project: read, download the raw message, release, discard
+    "feedback.mail_quarantine": frozenset({Role.CS_SUPERVISOR, Role.PROJECT_MANAGER}),
 }
 
 

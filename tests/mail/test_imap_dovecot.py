@@ -9,9 +9,13 @@ from email.message import EmailMessage, Message
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
 
+from estatedesk.common.models import AuditEntry
 from estatedesk.feedback.choices import Channel, EventKind
-from estatedesk.feedback.mailbox import inbound_message_process, mailbox_poll, mailbox_poll_all
+from estatedesk.feedback.intake.mailbox import inbound_message_process, mailbox_poll, mailbox_poll_all
 from estatedesk.feedback.models import FeedbackItem, InboundMessage, Mailbox
 from estatedesk.feedback.tasks import poll_mailboxes
 
@@ -237,3 +241,149 @@ def test_ch_4_the_task_and_the_command_poll_every_active_mailbox(world, imap, ma
     }
     assert len(mailbox_poll_all()) == 1
     assert titles() == ["命令行"]
+
+
+# --- what arrives as it arrives (issue 10, item 3) ----------------------------------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def english(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def word(text: str) -> str:
+    return f"=?UTF-8?B?{base64.b64encode(text.encode()).decode()}?="
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (6, 6), "green").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_ch_4_a_broken_boundary_still_makes_an_item_with_the_owners_text(world, imap, mailbox, media):
+    # given a message whose parts do not use the boundary its header names (as a broken gateway writes)
+    text = base64.encodebytes("地下车库B2层积水，已经三天没人处理。".encode("gbk")).replace(b"\n", b"\r\n")
+    broken = (
+        (
+            f"From: {word('车主')} <owner@example.com>\r\nSubject: {word('车库积水')}\r\n"
+            "Message-ID: <broken-boundary@x>\r\nMIME-Version: 1.0\r\n"
+            'Content-Type: multipart/mixed; boundary="declared"\r\n\r\n'
+            "--actual\r\nContent-Type: text/plain; charset=gb2312\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n"
+        ).encode()
+        + text
+        + b"--actual--\r\n"
+    )
+    imap.deliver(broken)
+
+    result = mailbox_poll(mailbox=mailbox)
+
+    assert (result.created, result.quarantined) == (1, 0)
+    item = FeedbackItem.objects.get()
+    assert (item.title, item.description) == ("车库积水", "地下车库B2层积水，已经三天没人处理。")
+    inbound = InboundMessage.objects.get()
+    assert bytes(inbound.raw).replace(b"\r\n", b"\n") == broken.replace(b"\r\n", b"\n")
+
+
+def test_ch_4_an_encoded_subject_with_cr_lf_makes_a_one_line_title(world, imap, mailbox):
+    imap.deliver(
+        (
+            f"From: {word('业主' + chr(13) + chr(10) + 'To: x@y')} <owner@example.com>\r\n"
+            f"Subject: {word('电梯故障' + chr(13) + chr(10) + 'Bcc: victim@example.net')}\r\n"
+            "Message-ID: <crlf@x>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        ).encode()
+        + "电梯停了。\r\n".encode()
+    )
+
+    mailbox_poll(mailbox=mailbox)
+
+    item = FeedbackItem.objects.get()
+    assert (item.title, item.contact_name) == ("电梯故障 Bcc: victim@example.net", "业主 To: x@y")
+    assert InboundMessage.objects.get().subject == "电梯故障 Bcc: victim@example.net"
+
+
+def test_ch_2_a_chinese_named_attachment_is_stored_and_served_to_the_items_staff(world, imap, mailbox, media):
+    message = EmailMessage()
+    message["From"] = "业主 <owner@example.com>"
+    message["Subject"] = "墙面裂缝"
+    message["Message-ID"] = "<photo@x>"
+    message.set_content("见照片。")
+    message.add_attachment(png(), maintype="image", subtype="png", filename="客厅裂缝.png")  # RFC 2231
+    message.add_attachment(b"MZ\x90\x00", maintype="application", subtype="octet-stream", filename="说明.exe")
+    imap.deliver(message.as_bytes())
+
+    mailbox_poll(mailbox=mailbox)
+
+    item = FeedbackItem.objects.get()
+    attachment = item.attachments.get()
+    assert (attachment.name, attachment.content_type) == ("客厅裂缝.png", "image/png")
+    assert item.events.get(kind=EventKind.ATTACHMENT).data["refused"] == [
+        {"name": "说明.exe", "size": 4, "reason": "type", "limit": 0}
+    ]
+    url = reverse("feedback:attachment_download", args=[item.reference, attachment.pk])
+    response = english(world.agent_a).get(url)
+    assert response["Content-Disposition"] == (
+        "inline; filename*=UTF-8''%E5%AE%A2%E5%8E%85%E8%A3%82%E7%BC%9D.png"
+    )
+    assert b"".join(response.streaming_content) == png()
+    assert english(world.outsider).get(url).status_code == 404
+
+
+def test_ch_4_the_quarantine_page_lets_the_supervisor_release_and_discard(world, imap, mailbox, media):
+    # given two messages without a sender address: one the owner wrote with a photo, one of junk
+    with_photo = EmailMessage()
+    with_photo["From"] = "undisclosed-recipients:;"
+    with_photo["Subject"] = "楼顶漏水"
+    with_photo["Message-ID"] = "<q-photo@x>"
+    with_photo.set_content("顶楼卫生间漏水，请派人来看。")
+    with_photo.add_attachment(png(), maintype="image", subtype="png", filename="漏水.png")
+    junk = b"Subject: junk\r\nMessage-ID: <q-junk@x>\r\n\r\n\xff\xfe\x00 nothing"
+    imap.deliver(with_photo.as_bytes(), junk)
+    mailbox_poll(mailbox=mailbox)
+    leak, garbage = InboundMessage.objects.order_by("pk")
+    # which a person later learns came from owner@example.com: the sender is fixed in the raw message
+    fixed = bytes(leak.raw).replace(b"undisclosed-recipients:;", b"owner@example.com")
+    InboundMessage.objects.filter(pk=leak.pk).update(raw=fixed)
+    supervisor = english(world.supervisor_a)
+
+    # when supervisor_a opens the quarantine, reads the message and releases it
+    listing = supervisor.get(reverse("feedback:mail_quarantine"))
+    detail = supervisor.get(reverse("feedback:mail_quarantine_detail", args=[leak.pk]))
+    eml = supervisor.get(reverse("feedback:mail_quarantine_raw", args=[leak.pk]))
+    released = supervisor.post(reverse("feedback:mail_quarantine_release", args=[leak.pk]))
+    # and discards the junk with a reason
+    discarded = supervisor.post(
+        reverse("feedback:mail_quarantine_discard", args=[garbage.pk]), {"reason": "Not a message."}
+    )
+
+    # then
+    assert [row.pk for row in listing.context["inbound_messages"]] == [garbage.pk, leak.pk]  # newest first
+    page = detail.content.decode()
+    for shown in ("楼顶漏水", "顶楼卫生间漏水，请派人来看。", "漏水.png", "owner@example.com"):
+        assert shown in page
+    assert eml.content == fixed
+    item = FeedbackItem.objects.get()
+    assert released.url == reverse("feedback:item_detail", args=[item.reference])
+    assert (item.title, item.contact_email, item.channel) == ("楼顶漏水", "owner@example.com", Channel.EMAIL)
+    assert list(item.attachments.values_list("name", flat=True)) == ["漏水.png"]
+    assert discarded.status_code == 302
+    assert list(InboundMessage.objects.order_by("pk").values_list("outcome", "handled_by")) == [
+        (Outcome.CREATED, world.supervisor_a.pk),
+        (Outcome.DISCARDED, world.supervisor_a.pk),
+    ]
+    assert (
+        AuditEntry.objects.filter(object_type="feedback.inboundmessage", actor=world.supervisor_a).count()
+        == 3
+    )
+    assert supervisor.get(reverse("feedback:mail_quarantine")).context["inbound_messages"] == []
+    # and an outsider sees nothing of it
+    outsider = english(world.outsider)
+    assert outsider.get(reverse("feedback:mail_quarantine_detail", args=[leak.pk])).status_code == 404

@@ -59,7 +59,9 @@ def take(world, item, step: str, persona: str, *, version: int, note: str = "", 
 
 
 def test_fb_whole_path_by_api(world, crew, owner_resident):
-    # given an owner's complaint registered by the agent on the hotline
+    # given an owner whose email is on file, and their complaint registered by the agent on the hotline
+    owner_resident.email = "owner@example.invalid"
+    owner_resident.save(update_fields=["email"])
     response = api_for(world.agent_a).post(
         CREATE,
         {

@@ -150,12 +150,15 @@ def test_fb_1_clean_text_keeps_one_line():
 
 
 def test_fb_1_the_customer_is_told_in_their_own_words_not_the_staff_title(world):
-    # given a caller with an email, and the agent's internal title for what they said
+    # given a caller whose email is on file, and the agent's internal title for what they said
+    owner = Resident.objects.get(user=world.owner_a)
+    owner.email = "caller@example.org"
+    owner.save(update_fields=["email"])
     register(
         world,
         title="业主投诉：保洁员张某态度恶劣（内部）",
         description="保洁阿姨今天早上对我很凶。",
-        contact_email="caller@example.org",
+        resident=owner,
     )
     # then the acknowledgement quotes the customer's own words
     email = OutboundEmail.objects.get(to="caller@example.org")

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from estatedesk.common.fields import EncryptedTextField
 from estatedesk.common.models import TimeStampedModel
 from estatedesk.common.scoping import NO_ROWS, Scope, ScopedManager
 from estatedesk.feedback.choices import (
@@ -380,7 +381,8 @@ class Mailbox(models.Model):
     port = models.PositiveIntegerField(_("IMAP port"), default=993)
     use_ssl = models.BooleanField(_("SSL"), default=True)
     username = models.CharField(_("username"), max_length=200)
-    password = models.CharField(_("password"), max_length=200)
+    # stored encrypted with FIELD_ENCRYPTION_KEY; never shown back (the admin shows an empty password box)
+    password = EncryptedTextField(_("password"), max_length=200)
     folder = models.CharField(_("folder"), max_length=100, default="INBOX")
     is_active = models.BooleanField(_("active"), default=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)

@@ -1293,3 +1293,29 @@ def test_ch_4_anonymous_qr_reports_cannot_give_an_email():
     fields = FeedbackReportForm(phone_required=True).fields
 
     assert not [name for name in fields if "email" in name]
+
+
+def test_ch_4_the_mailbox_password_is_stored_encrypted_and_never_shown_back(world, client):
+    from django.db import connection
+
+    from estatedesk.feedback.models import Mailbox
+
+    # given a complaint mailbox saved with its IMAP password
+    box = Mailbox.objects.create(
+        project=world.project_b,
+        host="127.0.0.1",
+        username="complaints@example.invalid",
+        password="s3cret-IMAP",
+    )
+    # then the database holds no clear text, the code reads it back, and the admin never shows it
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT password FROM feedback_mailbox WHERE id = %s", [box.pk])
+        stored = cursor.fetchone()[0]
+    assert "s3cret-IMAP" not in stored
+    assert stored.startswith("fernet:")
+    assert Mailbox.objects.get(pk=box.pk).password == "s3cret-IMAP"
+    client.force_login(world.sysadmin)
+    page = client.get(f"/admin/feedback/mailbox/{box.pk}/change/")
+    assert page.status_code == 200
+    assert "s3cret-IMAP" not in page.content.decode()
+    assert stored not in page.content.decode()

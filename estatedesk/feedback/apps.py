@@ -32,3 +32,14 @@ class FeedbackConfig(AppConfig):
                 "▥",
             )
         )
+        register_nav(
+            NavItem(
+                "feedback_mail_quarantine",
+                _("Mail quarantine"),
+                "feedback:mail_quarantine",
+                14,
+                lambda user: can_anywhere(user, "feedback.mail_quarantine"),
+                "⚠",
+                active_for=("feedback:mail_quarantine_detail",),
+            )
+        )

@@ -30,7 +30,7 @@ from estatedesk.feedback.forms import (
     StaffTalkForm,
     StepForm,
 )
-from estatedesk.feedback.intake import registration
+from estatedesk.feedback.intake import confirmation, registration
 from estatedesk.feedback.models import FeedbackItem
 from estatedesk.feedback.pdf import execution_record_pdf as render_execution_record
 from estatedesk.feedback.photos import feedback_photos_add
@@ -167,6 +167,7 @@ def _render_item(
         "attachments": list(item.attachments.order_by("uploaded_at")),
         "can_report_hq": (item.is_major or item.is_hot) and can(user, "feedback.report_hq", project=project),
         "can_reclassify": item.is_open and can(user, "feedback.reclassify", project=project),
+        "contact_email_known": confirmation.contact_email_is_known(item),
         "hq_report": request.session.pop(HQ_REPORT_SESSION_KEY, {}).get(item.reference)
         if status == 200
         else None,

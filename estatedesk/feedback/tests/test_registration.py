@@ -333,3 +333,12 @@ def test_fb_1_two_requests_with_one_key_at_once_make_one_item(world):
     assert len(set(references)) == 1
     assert FeedbackItem.objects.count() == 1
     assert OutboundEmail.objects.filter(to="caller@example.org").count() == 1
+
+
+def test_fb_1_the_item_page_says_a_typed_in_address_is_not_confirmed_yet(world, staff):
+    item = register(world, contact_email="typed@example.org")
+    page = staff(world.supervisor_a).get(f"/feedback/{item.reference}/").content.decode()
+    assert 'data-testid="email-unconfirmed"' in page
+    FeedbackItem.objects.filter(pk=item.pk).update(contact_email_confirmed_at=item.registered_at)
+    page = staff(world.supervisor_a).get(f"/feedback/{item.reference}/").content.decode()
+    assert 'data-testid="email-unconfirmed"' not in page

@@ -26,7 +26,11 @@ class CappedPaginator(Paginator):
     @cached_property
     def _probe(self) -> int:
         rows: Any = self.object_list  # a QuerySet: counted by the database
-        return rows[: self.cap + 1].count()  # SELECT COUNT(*) FROM (… LIMIT cap + 1)
+        # SELECT COUNT(*) FROM (… LIMIT cap + 1), without the list's ORDER BY: which cap + 1 rows are counted
+        # does not matter, and the order would make the database walk the date index past every row
+        # filtered out (the performance issue measured 196–235 ms for the open items at a million on SQLite,
+        # 0.1–0.5 ms without it)
+        return rows.order_by()[: self.cap + 1].count()
 
     @property
     def is_capped(self) -> bool:

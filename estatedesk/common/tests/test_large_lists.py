@@ -30,6 +30,8 @@ def test_capped_paginator_counts_exactly_up_to_the_cap(world):
         assert (capped.count, capped.is_capped, capped.num_pages) == (total - 1, True, total - 1)
     assert len(queries) == 1
     assert "LIMIT" in queries[0]["sql"].upper()  # counts over at most cap + 1 rows, not the table
+    # and without the list's ORDER BY, which would make the database walk the date index (issue 17)
+    assert "ORDER BY" not in queries[0]["sql"].upper()
 
 
 def test_fast_select_renders_what_django_select_renders():

@@ -1,23 +1,24 @@
 """What customers write, made fit to show: text cleaned of control characters, and a short title derived
-from a description when nobody typed one. Pure: no database."""
+from a description when nobody typed one. Pure: no database. Which characters are dangerous where is
+`common/text.py`'s to say."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from estatedesk.common.text import one_line
 
 # a phrase: about a line on a phone (Chinese characters are twice as wide as Latin letters)
 TITLE_CHARACTERS = 30
 TITLE_CHARACTERS_LATIN = 60
 # where a phrase ends, in Chinese and in English
 PHRASE_END = re.compile(r"[。！？!?；;，,：:\n\r]|\.(?=\s|$)")
-SPACES = re.compile(r"\s+")
 
 
 def clean_text(text: str) -> str:
-    """One line of text: control characters (CR, LF, NUL, …) and runs of white space become one space."""
-    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text or "")
-    return SPACES.sub(" ", text).strip()
+    """One line of text (`common.text.one_line`): control characters (CR, LF, NUL, …) and runs of white
+    space become one space; bidirectional overrides and other invisible format characters go."""
+    return one_line(text)
 
 
 def derive_title(description: str) -> str:

@@ -289,7 +289,9 @@ def _who(event: TimelineEvent, data: dict[str, Any], *, for_customer: bool) -> s
         return _("Customer") if by_customer else _("Property service")
     if event.actor is not None:
         return str(event.actor)
-    by_customer = event.kind in CUSTOMER_KINDS or (event.kind == EventKind.ATTACHMENT and data.get("by_mail"))
+    by_customer = event.kind in CUSTOMER_KINDS or (
+        event.kind == EventKind.ATTACHMENT and bool(data.get("by_mail"))
+    )
     return _("Customer") if by_customer else _("System")
 
 

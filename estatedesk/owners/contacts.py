@@ -84,6 +84,9 @@ def mask_id_number(number: str) -> str:
     return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
 
 
+INITIALS_LENGTH = 30  # Resident.name_initials
+
+
 @lru_cache(maxsize=4096)
 def name_initials(name: str) -> str:
     """Pinyin initials of a name, lower case: "张伟" → "zw", "欧阳娜娜" → "oynn", "Li Lei" → "ll"."""
@@ -95,4 +98,4 @@ def name_initials(name: str) -> str:
             initials.append(token[0])
         else:
             initials.append(pinyin(token, style=Style.FIRST_LETTER, heteronym=False)[0][0][:1])
-    return "".join(initials).lower()
+    return "".join(initials).lower()[:INITIALS_LENGTH]  # as many as the column holds (a long name)

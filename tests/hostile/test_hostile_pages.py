@@ -190,12 +190,6 @@ def test_sec_hostile_qr_sheet_keeps_building_names_and_codes_inert(world, login,
     assert escape(CORPUS["script"]) in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="owners/services.py stores name_initials(name) whole: a Chinese name of 31 to 60 characters (the "
-    "form allows 60) has more initials than Resident.name_initials holds (30): a DataError, 500, on "
-    "PostgreSQL; SQLite keeps the longer value. Not this package's file to fix",
-)
 def test_sec_hostile_a_long_chinese_name_fits_its_pinyin_initials(world, login):
     # given: the edit form of a resident, and a 60-character Chinese name (the most the form takes)
     resident = Resident.objects.get(name="邻居")

@@ -47,13 +47,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ("at", "actor", "action", "object_type", "object_repr")
     list_filter = ("action", "object_type")
     search_fields = ("object_repr", "object_id")
-    readonly_fields = [f.name for f in AuditEntry._meta.fields if f.name != "changes"] + ["shown_changes"]
-    fields = readonly_fields  # the stored `changes` never shows: `shown_changes` is masked for the viewer
+    # the stored `changes` never shows: `shown_changes` is masked for the viewer
+    readonly_fields = (*(f.name for f in AuditEntry._meta.fields if f.name != "changes"), "shown_changes")
+    fields = readonly_fields
 
     @admin.display(description=_("changes"))
     def shown_changes(self, obj: AuditEntry) -> Any:
         """The changes as the viewer may see them: phones and ID numbers masked as on the pages."""
-        return audit_entries_for_viewer(viewer=_viewer.get(), entries=[obj])[0].shown_changes
+        shown = audit_entries_for_viewer(viewer=_viewer.get(), entries=[obj])[0]
+        return getattr(shown, "shown_changes", {})
 
     def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
         _viewer.set(request.user)  # the admin instance is shared: the viewer travels in a context variable

@@ -169,7 +169,7 @@ def test_sec_every_connection_cut_during_intake_loses_nothing_and_everything_car
     # then the cut reached the server's connections, no request answered 500, and each registration is
     # exactly one item
     assert sum(cuts) >= 1
-    print(f"connections terminated: {sum(cuts)}; answers: {sorted(set(statuses))}, {len(statuses)} requests")
+    print(f"connections terminated: {sum(cuts)}; answers: {sorted(set(statuses))}, {len(statuses)} requests")  # noqa: T201 - shown with -s
     assert 500 not in statuses
     assert len(set(references.values())) == REGISTRATIONS
     stored = _count(

@@ -8,6 +8,7 @@ from textwrap import dedent
 
 from estatedesk.common import layers
 
+
 def test_no_import_cycles():
     cycles = layers.import_cycles()
 

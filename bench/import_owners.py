@@ -1,18 +1,22 @@
-"""Time the owner-archive import (R-OA-2) of 20,000 rows: the check (dry run) and the import, then the
-same file again (every row unchanged).
+"""Time the owner-archive import (R-OA-2) of 20,000 rows as the worker runs it (`owners.import_runs`: the
+check, then the import, each writing its progress to the batch): a first import, the same file again
+(every row unchanged), and the same rows again in a workbook as people keep it (an instructions sheet, a
+title row, other headers, Excel serial dates and numbers in number cells; every row unchanged).
 
 Runs in a throw-away data folder with its own SQLite database (migrated here, with a superuser and a
 project of 20 buildings):
 
     .venv/bin/python bench/import_owners.py [--rows 20000]
 
-`--database-url postgres://…/scratch` times PostgreSQL instead; the database must be an empty scratch
-database (it is migrated and filled, never cleaned).
+`--database-url postgres://postgres@127.0.0.1:5432/test` times PostgreSQL instead: a scratch database is
+created beside the one named (CREATE DATABASE), migrated and filled, and dropped at the end, so the server
+is left as it was found.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import random
 import secrets
@@ -20,7 +24,10 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 SURNAMES = (
@@ -41,16 +48,9 @@ def id_card(rng: random.Random) -> str:
     return body + ID_CARD_CHECK[total % 11]
 
 
-def write_workbook(path: Path, rows: int) -> None:
+def owner_rows(rows: int) -> Iterator[dict[str, str]]:
     """Two people (owner and household member) per unit, units filled building by building."""
-    from openpyxl import Workbook
-
-    from estatedesk.owners.spreadsheet import COLUMNS
-
     rng = random.Random(20)  # noqa: S311 - test data
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("业户档案")
-    sheet.append([column.zh for column in COLUMNS])
     units_per_floor = max(1, -(-rows // (2 * BUILDINGS * ENTRANCES * FLOORS)))
     written = 0
     for building in range(1, BUILDINGS + 1):
@@ -61,13 +61,12 @@ def write_workbook(path: Path, rows: int) -> None:
                     names: list[str] = []
                     for relation in ("业主", "家庭成员"):
                         if written == rows:
-                            book.save(path)
                             return
                         name = ""
                         while not name or name in names:  # two people of a unit have different names
                             name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", *GIVEN])
                         names.append(name)
-                        values = {
+                        yield {
                             "building": str(building),
                             "entrance": str(entrance),
                             "number": f"{floor}{door:02d}",
@@ -85,22 +84,77 @@ def write_workbook(path: Path, rows: int) -> None:
                             "contact_preference": "电话",
                             "notes": "",
                         }
-                        sheet.append([values[column.key] for column in COLUMNS])
                         written += 1
+
+
+def as_kept(values: dict[str, str]) -> dict[str, object]:
+    """A row as people keep it: dates as Excel serial numbers, numbers in number cells."""
+    from openpyxl.utils.datetime import to_excel
+
+    kept: dict[str, object] = dict(values)
+    for key in ("handover_on", "moved_in_on"):
+        kept[key] = int(to_excel(dt.date.fromisoformat(values[key])))
+    for key in ("building", "entrance", "number", "phones"):
+        kept[key] = int(values[key])
+    kept["floor_area"] = float(values["floor_area"])
+    return kept
+
+
+def write_workbook(path: Path, rows: int, *, kept: bool = False) -> None:
+    """Our template's columns, or (`kept`) an instructions sheet first, a title row and other headers."""
+    from openpyxl import Workbook
+
+    from estatedesk.owners.headers import DEFAULT_ALIASES
+    from estatedesk.owners.spreadsheet import COLUMNS
+
+    book = Workbook(write_only=True)
+    if kept:
+        book.create_sheet("填写说明").append(["请按第二张表填写，每人一行。"])
+    sheet = book.create_sheet("业主信息" if kept else "业户档案")
+    if kept:
+        sheet.append(["2026 年业主信息登记表"])
+        sheet.append([DEFAULT_ALIASES[column.key][0] for column in COLUMNS])
+    else:
+        sheet.append([column.zh for column in COLUMNS])
+    for values in owner_rows(rows):
+        row = as_kept(values) if kept else values
+        sheet.append([row[column.key] for column in COLUMNS])
     book.save(path)
+
+
+@contextmanager
+def scratch_database(url: str) -> Iterator[str]:
+    """A new, empty database on the server of `url` (its URL), dropped afterwards."""
+    import psycopg
+
+    name = f"bench_import_owners_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as server:
+        server.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(url, autocommit=True) as server:
+            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000)
-    parser.add_argument("--database-url", default="", help="an empty scratch PostgreSQL database")
+    parser.add_argument("--database-url", default="", help="a PostgreSQL server (a scratch database is made)")
     args = parser.parse_args()
+    if args.database_url:
+        with scratch_database(args.database_url) as url:
+            run(args.rows, url)
+    else:
+        run(args.rows, "")
 
+
+def run(rows: int, database_url: str) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="estatedesk-bench-"))
     os.environ["ESTATEDESK_DATA_DIR"] = str(data_dir)
     os.environ.pop("DATABASE_URL", None)
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "estatedesk.config.settings")
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))  # DEBUG is off: settings need a real key
     sys.path.insert(0, str(REPO))
@@ -112,8 +166,8 @@ def main() -> None:
     from django.db import connection
 
     from estatedesk.org.models import Branch, Building, Company, Project
-    from estatedesk.owners.importing import import_check, import_commit
-    from estatedesk.owners.models import Occupancy, Resident, ResidentPhone
+    from estatedesk.owners import import_runs, importing
+    from estatedesk.owners.models import ImportBatch, Occupancy, Resident, ResidentPhone
 
     try:
         call_command("migrate", verbosity=0)
@@ -124,22 +178,31 @@ def main() -> None:
             Building(project=project, code=str(n), name=f"{n}号楼") for n in range(1, BUILDINGS + 1)
         )
         actor = get_user_model().objects.create_superuser(username="bench", password=None)
-        path = data_dir / "owners.xlsx"
+        plain, kept = data_dir / "owners.xlsx", data_dir / "业主信息.xlsx"
         started = time.perf_counter()
-        write_workbook(path, args.rows)
-        print(f"database: {connection.vendor}; {args.rows:,} rows, {path.stat().st_size / 2**20:.1f} MB")
-        print(f"write workbook  {time.perf_counter() - started:6.2f} s")
+        write_workbook(plain, rows)
+        write_workbook(kept, rows, kept=True)
+        print(f"database: {connection.vendor}; {rows:,} rows, {plain.stat().st_size / 2**20:.1f} MB")
+        print(f"write workbooks {time.perf_counter() - started:6.2f} s")
 
-        for attempt in ("first import", "same file again"):
+        for attempt, path in (
+            ("first import", plain),
+            ("same file again", plain),
+            ("as people keep it", kept),
+        ):
             started = time.perf_counter()
-            batch = import_check(actor=actor, project=project, path_or_file=path)
+            batch = importing.import_store(actor=actor, project=project, path_or_file=path)
+            import_runs.import_batch_check(batch_id=batch.pk)  # the worker's check, progress on the batch
             checked = time.perf_counter() - started
+            batch = ImportBatch.objects.select_related("project").get(pk=batch.pk)
             if batch.problem_count:
                 print(f"{batch.problem_count} problems, e.g. {batch.problems[:3]}")
                 raise SystemExit(1)
             started = time.perf_counter()
-            batch = import_commit(actor=actor, batch=batch)
+            batch = import_runs.import_commit_start(actor=actor, batch=batch)  # queued: the worker's task
+            import_runs.import_batch_commit(batch_id=batch.pk)
             committed = time.perf_counter() - started
+            batch.refresh_from_db()
             print(f"{attempt}: check {checked:6.2f} s, commit {committed:6.2f} s  {batch.summary}")
         print(
             f"archive: {Resident.objects.count():,} residents, {ResidentPhone.objects.count():,} phones, "

@@ -5,10 +5,13 @@ from django.http import HttpRequest
 
 from estatedesk.common.admin import AuditedAdmin
 from estatedesk.common.audit import audit_record, model_changes
+from estatedesk.common.scoping import scope_for
+from estatedesk.org.choices import Role
 from estatedesk.owners.models import (
     ContactChangeRequest,
     EmailChange,
     ImportBatch,
+    ImportColumnAlias,
     Occupancy,
     Resident,
     ResidentPhone,
@@ -59,8 +62,54 @@ def _audited_values(resident: Resident) -> dict[str, Any]:
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ("filename", "project", "status", "row_count", "problem_count", "created_by", "created_at")
-    list_filter = ("status",)
+    list_display = (
+        "filename",
+        "project",
+        "status",
+        "phase",
+        "row_count",
+        "problem_count",
+        "sound_rows_only",
+        "created_by",
+        "created_at",
+    )
+    list_filter = ("status", "phase", "sound_rows_only")
+
+
+ALIAS_EDITORS = frozenset({Role.HQ_PROPERTY, Role.SYSTEM_ADMIN})
+
+
+def _edits_aliases(request: HttpRequest) -> bool:
+    """HQ's property department and system administrators keep the import's column names (company-wide
+    roles), besides superusers; the admin itself needs `is_staff`."""
+    user = request.user
+    return bool(user.is_active and (user.is_superuser or scope_for(user).roles_global & ALIAS_EDITORS))
+
+
+@admin.register(ImportColumnAlias)
+class ImportColumnAliasAdmin(AuditedAdmin):
+    """Business data (R-OA-2): the headers people write for each column of the owner import (业主姓名 →
+    姓名). Matching ignores case, spaces, full-width forms, punctuation and bracketed remarks."""
+
+    list_display = ("alias", "column", "updated_at")
+    list_filter = ("column",)
+    search_fields = ("alias",)
+    ordering = ("column", "alias")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _edits_aliases(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _edits_aliases(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _edits_aliases(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _edits_aliases(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _edits_aliases(request)
 
 
 @admin.register(ContactChangeRequest)

@@ -1,5 +1,8 @@
 """The owner-archive Excel import, database side (R-OA-2): check a workbook against the archive (a dry run
-that stores the file and its problems), then import it all at once, or nothing.
+that stores the file, how it was read and its problems), then import it all at once, or nothing; or, as
+the user's explicit and audited choice, its sound rows now and the rows with problems later (they are
+downloaded with `owners.problem_rows`, corrected and uploaded as a file of their own). Whatever one commit
+writes, it writes whole. Large files are checked and imported by the worker (`owners.import_runs`).
 
 `spreadsheet.read_sheet` reads and validates each row on its own; here each row is checked against the
 project (its buildings, the people already on file, the other rows of the file) and turned into a plan of
@@ -10,7 +13,8 @@ How a row finds its person: the unit's current residents, by any of the row's mo
 is often shared by a household, so it identifies nobody), then by name. A
 person not on file is created, or, when a resident of the project has the same name and the same phone
 (one person may hold several units), that resident gets the unit. Blank cells and masked values
-("138****1234", the way exports show them) never erase what is on file; phones are only ever added.
+("138****1234", the way exports show them) never erase what is on file; phones are only ever added. A
+masked phone must be a number of the person on file; otherwise it is "not a phone number".
 A new email for a resident with a portal account is their sign-in address: it is not written, but waits
 for the account holder's confirmation (`email_change`), like any other change of that address.
 """
@@ -18,6 +22,7 @@ for the account holder's confirmation (`email_change`), like any other change of
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,11 +47,12 @@ from estatedesk.owners import spreadsheet
 from estatedesk.owners.choices import ContactPreference, ImportStatus, Relation
 from estatedesk.owners.contacts import is_mobile, mask_id_number, name_initials, phone_last4
 from estatedesk.owners.email_change import email_change_request, needs_confirmation
-from estatedesk.owners.models import ImportBatch, Occupancy, Resident, ResidentPhone
+from estatedesk.owners.models import ImportBatch, ImportColumnAlias, Occupancy, Resident, ResidentPhone
 from estatedesk.owners.services import RESIDENT_FIELDS
-from estatedesk.owners.spreadsheet import Problem, Row, Sheet
+from estatedesk.owners.spreadsheet import Problem, Row, Sheet, quoted
 
 MAX_STORED_PROBLEMS = 1000
+MAX_AUDITED_ROWS = 200  # the skipped row numbers an audit row lists (and their count, always)
 BATCH_SIZE = 500
 PROGRESS_EVERY = 1000
 
@@ -233,6 +239,7 @@ class _Planner:
         if match is None:
             return
         person, created = match
+        self._check_masked_phones(row, person)
         person_changed = self._update_person_and_occupancy(row, label, unit, person)
         self._count(person, created=created, changed=unit_changed or person_changed)
 
@@ -241,11 +248,27 @@ class _Planner:
         building = self.archive.building(code)
         if building is None:
             if code in self.archive.areas or code.upper() in self.archive.areas:
-                message = _("“%(code)s” is a common area, not a building.")
+                message = _("%(cell)s is a common area, not a building.")
             else:
-                message = _("Unknown building “%(code)s” in this project.")
-            self.problem(row, "building", message % {"code": code})
+                message = _("Unknown building %(cell)s in this project.")
+            self.problem(row, "building", message % {"cell": quoted(row.typed.get("building", code))})
         return building
+
+    def _check_masked_phones(self, row: Row, person: _Person) -> None:
+        """A masked number ("138****1234", as exports show them) stands for a number of the person on
+        file; any other is not a phone number."""
+        unknown = [
+            masked
+            for masked in row.values.get("masked_phones", [])
+            if not any(_masked_matches(masked, number) for number in person.phones)
+        ]
+        if unknown:
+            self.problem(
+                row,
+                "phones",
+                _("%(cell)s is not a phone number: its digits are hidden.")
+                % {"cell": quoted(row.typed.get("phones", " / ".join(unknown)))},
+            )
 
     def _repeats_an_earlier_row(self, row: Row, label: str, mobiles: list[str]) -> bool:
         """The same person twice in the file. A mobile number is one person's; a landline is often the
@@ -297,7 +320,12 @@ class _Planner:
             value = row.values[key]
             first = self.unit_values.setdefault((label, key), (value, row.number))
             if first[0] != value:
-                self.problem(row, key, _("Differs from row %(row)d for the same unit.") % {"row": first[1]})
+                self.problem(
+                    row,
+                    key,
+                    _("%(cell)s differs from row %(row)d for the same unit.")
+                    % {"cell": quoted(row.typed.get(key, str(value))), "row": first[1]},
+                )
                 continue
             if _differs(getattr(unit, attribute), value):
                 setattr(unit, attribute, value)
@@ -408,6 +436,13 @@ def _phone_clash(by_phone: list[tuple[_Person, str]], by_name: _Person | None) -
     return None
 
 
+def _masked_matches(masked: str, number: str) -> bool:
+    """ "138****1234" is 13800001234 (the digits shown agree, as many digits as stars hide)."""
+    pattern = re.sub(r"[^\d*]", "", masked)
+    digits = number.split("-")[0]
+    return len(pattern) == len(digits) and all(m in ("*", d) for m, d in zip(pattern, digits, strict=True))
+
+
 def _differs(current: Any, new: Any) -> bool:
     if isinstance(new, Decimal) and current is not None:
         return Decimal(current) != new
@@ -487,19 +522,69 @@ def _size(handle: IO[bytes]) -> int:
     return size
 
 
-def _read(batch: ImportBatch, progress: Progress | None) -> Sheet:
+def column_aliases() -> list[tuple[str, str]] | None:
+    """The headers people write for our columns ((alias, column key) pairs, `ImportColumnAlias`); None
+    when the table is empty, which means the defaults (`owners.headers.DEFAULT_ALIASES`)."""
+    pairs = list(ImportColumnAlias.objects.order_by("pk").values_list("alias", "column"))
+    return pairs or None
+
+
+def read_batch(batch: ImportBatch, progress: Progress | None = None) -> Sheet:
+    """The batch's stored workbook, read and checked row by row (no database checks yet)."""
+
     def reading(done: int, total: int) -> None:
         if progress is not None:
             progress("reading", done, total)
 
+    aliases = column_aliases()
     with batch.file.open("rb") as handle:
-        return spreadsheet.read_sheet(cast(IO[bytes], handle), progress=reading)
+        return spreadsheet.read_sheet(cast(IO[bytes], handle), progress=reading, aliases=aliases)
 
 
 def _original_name(path_or_file: str | Path | IO[bytes]) -> str:
     if isinstance(path_or_file, (str, Path)):
         return Path(path_or_file).name
     return Path(str(getattr(path_or_file, "name", "") or "upload.xlsx")).name
+
+
+def import_store(
+    *, actor: Any, project: Project, path_or_file: str | Path | IO[bytes], filename: str = ""
+) -> ImportBatch:
+    """Keep an uploaded workbook as a new batch, not checked yet (`import_check_stored` checks it). A file
+    over the size limit is not kept: its batch is `invalid` with that problem at once."""
+    require(actor, "owners.import", project=project)
+    batch = ImportBatch(
+        project=project,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        filename=(filename or _original_name(path_or_file))[:200],
+        status=ImportStatus.INVALID,
+        phase=ImportBatch.Phase.QUEUED,
+    )
+    with _opened(path_or_file) as handle:
+        too_large = _size(handle) > spreadsheet.MAX_FILE_BYTES
+        batch.sha256 = _sha256(handle)
+        if not too_large:
+            stored_name = f"{project.code}-{timezone.now():%Y%m%d-%H%M%S}.xlsx"
+            batch.file.save(stored_name, File(handle, name=stored_name), save=False)
+    if too_large:
+        problems = [Problem(0, "", spreadsheet.too_large_message())]
+        _record_check(batch, Sheet([], problems, {}), _Plan(problems=problems))
+        batch.phase = ImportBatch.Phase.DONE
+    batch.save()
+    return batch
+
+
+def import_check_stored(*, batch: ImportBatch, progress: Progress | None = None) -> ImportBatch:
+    """The dry run of a stored batch: read it, check every row against the archive, record the problems
+    and how the file was read. The archive itself is not changed."""
+    if batch.file:
+        sheet = read_batch(batch, progress)
+        plan = _plan(project=batch.project, sheet=sheet, progress=progress)
+        _record_check(batch, sheet, plan)
+    batch.phase = ImportBatch.Phase.DONE
+    batch.rows_read = batch.rows_total = batch.row_count
+    batch.save()
+    return batch
 
 
 def import_check(
@@ -510,86 +595,173 @@ def import_check(
     filename: str = "",
     progress: Progress | None = None,
 ) -> ImportBatch:
-    """The dry run: store the workbook, read it, check every row against the archive, record the problems.
-    The archive itself is not changed. Returns the batch, `validated` when clean, else `invalid`."""
-    require(actor, "owners.import", project=project)
-    batch = ImportBatch(
-        project=project,
-        created_by=actor if getattr(actor, "pk", None) else None,
-        filename=(filename or _original_name(path_or_file))[:200],
-        status=ImportStatus.INVALID,
-    )
-    with _opened(path_or_file) as handle:
-        too_large = _size(handle) > spreadsheet.MAX_FILE_BYTES
-        batch.sha256 = _sha256(handle)
-        if not too_large:  # a file over the limit is not kept
-            stored_name = f"{project.code}-{timezone.now():%Y%m%d-%H%M%S}.xlsx"
-            batch.file.save(stored_name, File(handle, name=stored_name), save=False)
-    if too_large:
-        plan = _Plan(problems=[Problem(0, "", spreadsheet.too_large_message())])
-        sheet = Sheet([], plan.problems, {})
-    else:
-        sheet = _read(batch, progress)
-        plan = _plan(project=project, sheet=sheet, progress=progress)
-    _record_check(batch, sheet, plan)
-    batch.save()
-    return batch
+    """The dry run, at once: store the workbook and check it. Returns the batch, `validated` when clean,
+    else `invalid`. (The pages check large files in the worker: `owners.import_runs`.)"""
+    batch = import_store(actor=actor, project=project, path_or_file=path_or_file, filename=filename)
+    return import_check_stored(batch=batch, progress=progress)
+
+
+def _layout_dict(sheet: Sheet) -> dict[str, Any]:
+    notes = _problem_dicts(sheet.notes)
+    if sheet.layout is None:
+        return {"notes": notes} if notes else {}
+    return {
+        "sheet": sheet.layout.sheet,
+        "header_row": sheet.layout.header_row,
+        "columns": sheet.layout.mapping(),
+        "ignored": list(sheet.layout.ignored),
+        "header": list(sheet.layout.cells),
+        "notes": notes,
+    }
 
 
 def _record_check(batch: ImportBatch, sheet: Sheet, plan: _Plan) -> None:
     batch.row_count = len(sheet.rows)
     batch.problem_count = len(plan.problems)
     batch.problems = _problem_dicts(plan.problems[:MAX_STORED_PROBLEMS])
+    batch.problem_rows = sorted({problem.row for problem in plan.problems if problem.row})
+    batch.layout = _layout_dict(sheet)
     batch.status = ImportStatus.INVALID if plan.problems else ImportStatus.VALIDATED
     batch.summary = {} if plan.problems else dict(plan.counts)  # what the import would do
+    batch.sound_rows_only = False
+    batch.committed_by = None
 
 
-def _refuse_unless_ready(batch: ImportBatch) -> None:
+def sound_row_count(batch: ImportBatch) -> int:
+    """The rows of a checked file without a problem; 0 when a problem concerns the whole file."""
+    if batch.status != ImportStatus.INVALID or not batch.row_count:
+        return 0
+    return max(batch.row_count - len(batch.problem_rows), 0)
+
+
+def has_problem_rows(batch: ImportBatch) -> bool:
+    """Whether the batch's rows with problems can be downloaded: rows were read, and some have problems."""
+    return bool(batch.row_count and batch.problem_rows and batch.file and batch.layout.get("header_row"))
+
+
+def refuse_unless_ready(batch: ImportBatch, *, sound_rows_only: bool = False) -> None:
+    """Raise unless the batch may be imported: all of it (checked, no problems), or its sound rows (checked,
+    with problems in some rows only)."""
     if batch.status == ImportStatus.COMMITTED:
         raise DomainError("owners.import_committed", _("This file has already been imported."), status=409)
-    if batch.status != ImportStatus.VALIDATED:
+    if batch.status == ImportStatus.VALIDATED:
+        return
+    if not sound_rows_only:
         raise DomainError(
             "owners.import_not_validated", _("This file has problems; correct them and upload it again.")
         )
+    if not sound_row_count(batch):
+        raise DomainError("owners.import_no_sound_rows", _("No row of this file can be imported."))
 
 
 def import_commit(
-    *, actor: Any, batch: ImportBatch, progress: Progress | None = None, base_url: str = ""
+    *,
+    actor: Any,
+    batch: ImportBatch,
+    progress: Progress | None = None,
+    base_url: str = "",
+    sound_rows_only: bool = False,
 ) -> ImportBatch:
     """Import a checked batch: read the stored file again, check it again against the archive as it is
-    now, and write every row in one transaction, or nothing. A batch that turns out to have problems now
-    is marked `invalid` with them and nothing is imported."""
+    now, and write every row in one transaction, or nothing. With `sound_rows_only` (the user's explicit,
+    audited choice) the rows without problems are imported and the rows with problems are skipped, when
+    these are still exactly the rows the check found. A batch that turns out to have other problems now is
+    marked `invalid` with them and nothing is imported."""
     require(actor, "owners.import", project=batch.project)
-    _refuse_unless_ready(batch)
+    refuse_unless_ready(batch, sound_rows_only=sound_rows_only)
+    sheet = read_stored(batch, progress)  # outside the transaction: reading a large file takes seconds
+    return commit_sheet(
+        actor=actor,
+        batch=batch,
+        sheet=sheet,
+        progress=progress,
+        base_url=base_url,
+        sound_rows_only=sound_rows_only,
+    )
+
+
+def read_stored(batch: ImportBatch, progress: Progress | None = None) -> Sheet:
+    """The stored workbook read again, when it is still the file that was checked."""
     with batch.file.open("rb") as handle:
         if _sha256(handle) != batch.sha256:
             raise DomainError(
                 "owners.import_file_changed", _("The stored file has changed; upload it again.")
             )
-    sheet = _read(batch, progress)  # outside the transaction: reading a large file takes seconds
+    return read_batch(batch, progress)
+
+
+def commit_sheet(
+    *,
+    actor: Any,
+    batch: ImportBatch,
+    sheet: Sheet,
+    progress: Progress | None = None,
+    base_url: str = "",
+    sound_rows_only: bool = False,
+) -> ImportBatch:
+    """The transaction of `import_commit`, for a sheet read from the batch's file."""
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().select_related("project").get(pk=batch.pk)
-        _refuse_unless_ready(batch)
+        refuse_unless_ready(batch, sound_rows_only=sound_rows_only)
+        sound_rows_only = sound_rows_only and batch.status == ImportStatus.INVALID
         plan = _plan(project=batch.project, sheet=sheet, progress=progress)
+        if sound_rows_only and _problem_rows(plan) == set(batch.problem_rows):
+            plan = _plan(project=batch.project, sheet=_without_rows(sheet, set(batch.problem_rows)))
         if plan.problems:
             _record_check(batch, sheet, plan)
+            batch.phase = ImportBatch.Phase.DONE
             batch.save()
             return batch
         _write(actor=actor, project=batch.project, plan=plan, progress=progress, base_url=base_url)
-        before = {"status": batch.status}
-        batch.status = ImportStatus.COMMITTED
-        batch.summary = dict(plan.counts)
-        batch.committed_at = timezone.now()
-        batch.save(update_fields=["status", "summary", "committed_at", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="import",
-            obj=batch,
-            before=before,
-            after={"status": batch.status, "file": batch.filename, "rows": batch.row_count, **plan.counts},
-            project_id=batch.project_id,
-        )
+        _record_commit(actor=actor, batch=batch, plan=plan, sound_rows_only=sound_rows_only)
     return batch
+
+
+def _problem_rows(plan: _Plan) -> set[int]:
+    rows = {problem.row for problem in plan.problems}
+    return rows if 0 not in rows else {0}  # a problem of the whole file matches no recorded rows
+
+
+def _without_rows(sheet: Sheet, rows: set[int]) -> Sheet:
+    return Sheet([row for row in sheet.rows if row.number not in rows], [], sheet.headers, sheet.layout)
+
+
+def _record_commit(*, actor: Any, batch: ImportBatch, plan: _Plan, sound_rows_only: bool) -> None:
+    before = {"status": batch.status}
+    batch.status = ImportStatus.COMMITTED
+    batch.summary = dict(plan.counts)
+    batch.committed_at = timezone.now()
+    batch.committed_by = actor if getattr(actor, "pk", None) else None
+    batch.sound_rows_only = sound_rows_only
+    batch.phase = ImportBatch.Phase.DONE
+    batch.save(
+        update_fields=[
+            "status",
+            "summary",
+            "committed_at",
+            "committed_by",
+            "sound_rows_only",
+            "phase",
+            "updated_at",
+        ]
+    )
+    after: dict[str, Any] = {"status": batch.status, "file": batch.filename, "rows": batch.row_count}
+    if sound_rows_only:
+        skipped = batch.problem_rows
+        after |= {
+            "sound_rows_only": True,
+            "imported_rows": batch.row_count - len(skipped),
+            "skipped_rows": len(skipped),
+            "skipped": skipped[:MAX_AUDITED_ROWS],
+        }
+    audit_record(
+        actor=actor,
+        action="import",
+        obj=batch,
+        before=before,
+        after={**after, **plan.counts},
+        project_id=batch.project_id,
+    )
 
 
 def _write(
@@ -708,5 +880,5 @@ def import_problem_list(*, batch: ImportBatch) -> list[dict[str, Any]]:
     checked again (read only) to list them all."""
     if batch.problem_count <= len(batch.problems) or not batch.file:
         return list(batch.problems)
-    sheet = _read(batch, None)
+    sheet = read_batch(batch, None)
     return _problem_dicts(_plan(project=batch.project, sheet=sheet).problems)

@@ -9,6 +9,7 @@ the fields before and after (`common.audit`).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -141,7 +142,17 @@ class Occupancy(TimeStampedModel):
 
 
 class ImportBatch(TimeStampedModel):
-    """An uploaded owner workbook: checked first (a dry run), imported all at once when clean (R-OA-2)."""
+    """An uploaded owner workbook: checked first (a dry run), then imported all at once when clean, or its
+    sound rows only when the user chooses so (R-OA-2). Large files are checked and imported by the worker
+    (`owners.tasks`); `phase` and the row counts are its progress."""
+
+    class Phase(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        READING = "reading", _("Reading the file")
+        CHECKING = "checking", _("Checking the rows")
+        WRITING = "writing", _("Writing to the archive")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Stopped by an error")
 
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="+"
@@ -160,7 +171,22 @@ class ImportBatch(TimeStampedModel):
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     problem_count = models.PositiveIntegerField(_("problems"), default=0)
     problems = models.JSONField(_("problems"), default=list, blank=True)  # [{row, column, message}], capped
+    problem_rows = models.JSONField(_("rows with problems"), default=list, blank=True)  # every row number
+    # {sheet, header_row, columns: [{header, column}], ignored: [header], notes: [{row, column, message}]}
+    layout = models.JSONField(_("how the file was read"), default=dict, blank=True)
     summary = models.JSONField(_("summary"), default=dict, blank=True)  # {created, updated, unchanged, …}
+    phase = models.CharField(_("phase"), max_length=10, choices=Phase.choices, default=Phase.DONE)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows in the file"), default=0)  # 0 while unknown
+    sound_rows_only = models.BooleanField(_("sound rows only"), default=False)
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
 
     objects = ScopedManager()
@@ -176,6 +202,55 @@ class ImportBatch(TimeStampedModel):
     @classmethod
     def scope_filter(cls, scope: Scope) -> Q:
         return scope.project_q("project_id") if scope.is_staff_member else NO_ROWS
+
+    @property
+    def is_running(self) -> bool:
+        return self.phase not in (self.Phase.DONE, self.Phase.FAILED)
+
+    @property
+    def counts_rows(self) -> bool:
+        """The phases that report row by row, once the number of rows is known."""
+        return self.phase in (self.Phase.READING, self.Phase.CHECKING) and self.rows_total > 0
+
+
+def _import_column_choices() -> list[tuple[str, str]]:
+    from estatedesk.owners.spreadsheet import COLUMNS
+
+    return [(column.key, f"{column.zh} ({column.en})") for column in COLUMNS]
+
+
+class ImportColumnAlias(TimeStampedModel):
+    """A header people write for one of the import's columns: 业主姓名 → 姓名 (R-OA-2). Business data that
+    HQ edits in the admin; matched ignoring case, spaces, full-width forms, punctuation and bracketed
+    remarks (`owners.headers`). The template's own headers are always understood besides these."""
+
+    alias = models.CharField(_("header"), max_length=60, unique=True)
+    column = models.CharField(_("column"), max_length=20, choices=_import_column_choices)
+
+    class Meta:
+        verbose_name = _("import column name")
+        verbose_name_plural = _("import column names")
+        ordering = ["column", "alias"]
+
+    def __str__(self) -> str:
+        return f"{self.alias} → {self.get_column_display()}"
+
+    def clean(self) -> None:
+        from estatedesk.owners.headers import header_key
+        from estatedesk.owners.spreadsheet import header_matcher
+
+        key = header_key(self.alias)
+        if not key:
+            raise ValidationError({"alias": _("A header needs letters or digits.")})
+        own = header_matcher(aliases=[]).columns.get(key)
+        if own is not None and own != self.column:
+            raise ValidationError({"alias": _("This is already the name of another column.")})
+        others = ImportColumnAlias.objects.exclude(pk=self.pk).only("alias", "column")
+        clash = next((other for other in others if header_key(other.alias) == key), None)
+        if clash is not None:
+            raise ValidationError(
+                {"alias": _("“%(alias)s” is read the same way already.") % {"alias": clash.alias}}
+            )
 
 
 class CompletenessSnapshot(models.Model):

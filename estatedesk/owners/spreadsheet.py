@@ -1,5 +1,9 @@
-"""Reading the owner-archive workbook (R-OA-2): headers in Chinese or English, every problem reported with
-its row, column and message, formula cells taken as their text. Pure: no database.
+"""Reading the owner-archive workbook (R-OA-2) as people keep it: the table found wherever it is
+(`owners.headers`: the sheet, a header row below a title, headers through aliases), values cleaned before
+they are checked (full-width digits and spaces, numbers read as their digits, Excel serial dates and the
+usual ways of writing a date), every problem reported with its row, column and a message quoting the cell
+as typed. The template's example row is recognised by its marker (示例) and left out with a note. Formula
+cells are taken as their text. Pure: no database.
 
 The database checks (unknown building, the person already on file) and the all-or-nothing write are in
 `owners.importing`.
@@ -8,7 +12,9 @@ The database checks (unknown building, the person already on file) and the all-o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
@@ -19,14 +25,25 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl.utils.datetime import from_excel
 
 from estatedesk.common.excel import unquote
-from estatedesk.owners.contacts import PHONE_SEPARATORS, is_valid_id_card, is_valid_phone, split_phones
+from estatedesk.owners.contacts import is_valid_id_card, is_valid_phone, normalize_phone
+from estatedesk.owners.headers import (
+    DEFAULT_ALIASES,
+    HEADER_SEARCH_ROWS,
+    HeaderMatcher,
+    Layout,
+    choose_layout,
+)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 PROGRESS_EVERY = 500  # rows between two calls of a progress callback
 MASK = "*"  # exports mask phones and ID numbers with it; a masked value in an import means "unchanged"
+EXAMPLE_MARKER = "示例"  # in the name of the template's example row, which is never imported
+QUOTE_LENGTH = 40  # the longest cell text a message quotes in full
+PHONE_LIST_SEPARATORS = re.compile(r"[;,；，/、]+")  # between numbers of one cell (and spaces, see _phones)
 # The longest text each column may hold (the database's column sizes).
 MAX_LENGTH = {"building": 20, "entrance": 10, "number": 20, "name": 60, "email": 254, "id_number": 40}
 
@@ -68,7 +85,14 @@ COLUMNS: list[Column] = [
         "2021-05-01",
         gettext_lazy("A date, e.g. 2021-05-01."),
     ),
-    Column("name", "姓名", "Name", True, "张伟", gettext_lazy("At most 60 characters.")),
+    Column(
+        "name",
+        "姓名",
+        "Name",
+        True,
+        "张伟（示例）",
+        gettext_lazy("At most 60 characters. A name with 示例 marks an example and is never imported."),
+    ),
     Column("relation", "关系", "Relation", False, "业主", "业主 / 租户 / 家庭成员"),
     Column("phones", "手机", "Phone", False, "13812345678", gettext_lazy("Several numbers separated by /")),
     Column("email", "邮箱", "Email", False, "zhangwei@example.com"),
@@ -108,7 +132,7 @@ COLUMNS: list[Column] = [
     Column("notes", "备注", "Notes", False, ""),
 ]
 TEXT_COLUMNS = ("building", "entrance", "number", "phones", "id_number")  # typed as text, never as numbers
-BY_HEADER = {name.lower(): column for column in COLUMNS for name in (column.zh, column.en, column.key)}
+COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 
 UNIT_STATUS = {
     "空置": "vacant",
@@ -166,7 +190,7 @@ CONTACT = {
 
 @dataclass(frozen=True)
 class Problem:
-    row: int  # the spreadsheet's row number (the header is row 1); 0 for the whole file
+    row: int  # the spreadsheet's row number; 0 for the whole file
     column: str  # the header as written in the file, or "" for the whole row or file
     message: str
 
@@ -175,6 +199,7 @@ class Problem:
 class Row:
     number: int
     values: dict[str, Any] = field(default_factory=dict)
+    typed: dict[str, str] = field(default_factory=dict)  # key → the cell as the user sees it
 
     @property
     def unit_label(self) -> str:
@@ -187,6 +212,8 @@ class Sheet:
     rows: list[Row]
     problems: list[Problem]
     headers: dict[str, str]  # key → header as written
+    layout: Layout | None = None
+    notes: list[Problem] = field(default_factory=list)  # rows left out on purpose (the example row)
 
     @property
     def is_valid(self) -> bool:
@@ -206,8 +233,9 @@ def too_large_message() -> str:
 
 
 def cell_text(value: Any) -> str:
-    """A cell as text. Formula cells arrive as their formula string ("=1+1") and stay exactly that; the
-    apostrophe our exports put before = + - @ (`common.excel.safe_text`) is taken off again."""
+    """A cell as the user sees it. A number is its digits (13800001234.0 → "13800001234", never 1.38E+10);
+    formula cells arrive as their formula string ("=1+1") and stay exactly that; the apostrophe our
+    exports put before = + - @ (`common.excel.safe_text`) is taken off again."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -219,30 +247,66 @@ def cell_text(value: Any) -> str:
     return unquote(str(value).strip())
 
 
-def _date(value: Any) -> dt.date | None:
+def normalized(text: str) -> str:
+    """What is checked: full-width forms as ASCII (NFKC: "１３８" → "138"), every run of spaces (U+3000,
+    U+00A0, tabs, line breaks) one space, none at the ends."""
+    if not text.isascii():  # most cells are: NFKC leaves ASCII as it is
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.split())
+
+
+def quoted(text: str) -> str:
+    """A cell for a message, as the user typed it (long ones cut)."""
+    return f"“{text[:QUOTE_LENGTH]}…”" if len(text) > QUOTE_LENGTH else f"“{text}”"
+
+
+def is_example(name: str) -> bool:
+    """The template's example row: its name carries the marker (张伟（示例）)."""
+    return EXAMPLE_MARKER in normalized(name)
+
+
+_DATE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_SERIAL = re.compile(r"\d{1,5}(?:\.\d+)?")
+_LAST_SERIAL = 73051  # 2100-01-01: later serial numbers are not move-in dates
+
+
+def _date_of_number(number: float) -> dt.date:
+    """An Excel serial date (45413 → 2024-05-01), or a date written as a number (20240501)."""
+    if number.is_integer() and 19_000_101 <= number <= 21_001_231:
+        match = _COMPACT_DATE.fullmatch(str(int(number)))
+        assert match is not None  # noqa: S101 - eight digits
+        return _date_of_parts(match)
+    if 1 <= number < _LAST_SERIAL:
+        return from_excel(number).date()  # type: ignore[no-any-return]
+    raise ValueError(number)
+
+
+def _date_of_parts(match: re.Match[str]) -> dt.date:
+    year, month, day = (int(part) for part in match.groups())
+    if not 1900 <= year <= 2100:
+        raise ValueError(year)
+    return dt.date(year, month, day)
+
+
+def _date(value: Any) -> dt.date:
+    """A date cell, an Excel serial number, or text: 2024-05-01, 2024/5/1, 2024.5.1, 2024年5月1日 or
+    20240501."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = (
-        cell_text(value)
-        .replace("/", "-")
-        .replace(".", "-")
-        .replace("年", "-")
-        .replace("月", "-")
-        .rstrip("日")
-    )
-    try:
-        return dt.date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
-    except ValueError as exc:
-        raise ValueError(_("Not a date; write it as 2021-06-15.")) from exc
-
-
-def _choice(mapping: dict[str, str], value: str, allowed: str) -> str:
-    found = mapping.get(value.strip().lower())
-    if found is None:
-        raise ValueError(_("Unknown value; use one of: %(allowed)s.") % {"allowed": allowed})
-    return found
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _date_of_number(float(value))
+    text = normalized(cell_text(value))
+    if _SERIAL.fullmatch(text):
+        return _date_of_number(float(text))
+    match = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
+    if match is None:
+        raise ValueError(text)
+    return _date_of_parts(match)
 
 
 _Report = Callable[[str, str], None]  # (column key, message): one problem of the row
@@ -254,175 +318,265 @@ _CHOICE_COLUMNS = [  # key, the values written (Chinese or English) → stored, 
     ("contact_preference", CONTACT, "电话 / 短信 / 邮件"),
 ]
 _TEXT_KEYS = ("building", "entrance", "number", "name", "email", "notes", "id_number")
+_AREA_UNIT = re.compile(r"\s*(?:m2|平方米|平米)$", re.IGNORECASE)
 
 
 def parse_row(number: int, raw: dict[str, Any], headers: dict[str, str]) -> tuple[Row, list[Problem]]:
-    """Validate one row's values on their own (no database); returns the cleaned row and its problems."""
+    """Validate one row's values on their own (no database); returns the cleaned row and its problems.
+    Messages quote the cells as typed."""
     row = Row(number=number)
     problems: list[Problem] = []
 
     def problem(key: str, message: str) -> None:
         problems.append(Problem(number, headers.get(key, key), message))
 
-    text = {key: cell_text(raw.get(key)) for key in headers}
-    _check_required_and_lengths(text, problem)
+    row.typed = {key: cell_text(raw.get(key)) for key in headers}
+    text = {key: typed if key == "notes" else normalized(typed) for key, typed in row.typed.items()}
+    _check_required_and_lengths(text, row.typed, problem)
     for key in _TEXT_KEYS:
         row.values[key] = text.get(key, "")
     if MASK in row.values["id_number"]:
         row.values["id_number"] = ""  # masked by an export: keep the number on file
-    row.values["phones"] = _phones(text.get("phones", ""), problem)
+    row.values["phones"], row.values["masked_phones"] = _phones(row.typed.get("phones", ""), problem)
     if row.values["email"]:
-        _check_email(row.values["email"], problem)
+        _check_email(row.values["email"], row.typed["email"], problem)
     if text.get("floor_area"):
-        area = _floor_area(text["floor_area"], problem)
+        area = _floor_area(text["floor_area"], row.typed["floor_area"], problem)
         if area is not None:
             row.values["floor_area"] = area
-    row.values.update(_choices(text, problem))
-    row.values.update(_dates(raw, problem))
+    row.values.update(_choices(text, row.typed, problem))
+    row.values.update(_dates(raw, row.typed, problem))
     if row.values["id_number"]:
-        _check_id_number(row.values, problem)
+        _check_id_number(row.values, raw.get("id_number"), row.typed["id_number"], problem)
     return row, problems
 
 
-def _check_required_and_lengths(text: dict[str, str], problem: _Report) -> None:
+def _check_required_and_lengths(text: dict[str, str], typed: dict[str, str], problem: _Report) -> None:
     for column in COLUMNS:
         if column.required and not text.get(column.key):
             problem(column.key, _("Required; this cell is empty."))
     for key, limit in MAX_LENGTH.items():
         if len(text.get(key, "")) > limit:
-            problem(key, _("Longer than %(count)d characters.") % {"count": limit})
+            problem(
+                key,
+                _("%(cell)s is longer than %(count)d characters.")
+                % {"cell": quoted(typed[key]), "count": limit},
+            )
 
 
-def _phones(text: str, problem: _Report) -> list[str]:
-    """The valid numbers of the cell. Masked numbers ("138****1234", from an export) mean "the numbers on
-    file"; they are left out."""
-    parts = [part for part in PHONE_SEPARATORS.split(text) if MASK not in part]
-    phones = split_phones(" / ".join(parts))
-    bad = [number for number in phones if not is_valid_phone(number)]
-    if bad:
-        problem("phones", _("Not a valid phone number: %(numbers)s.") % {"numbers": ", ".join(bad)})
-    return [number for number in phones if number not in bad]
+def _phones(typed: str, problem: _Report) -> tuple[list[str], list[str]]:
+    """The valid numbers of the cell, and its masked numbers ("138****1234", as exports show them: the
+    planner keeps them when they are the person's numbers on file). Anything else is "not a phone
+    number" (暂无, 不详, -, N/A, 12345); a blank cell is no problem."""
+    cell = normalized(typed)
+    if not cell:
+        return [], []
+    numbers: list[str] = []
+    masked: list[str] = []
+    bad: list[str] = []
+    for part in _phone_parts(cell):
+        number = normalize_phone(part)
+        if MASK in part:
+            masked.append(part)
+        elif is_valid_phone(number):
+            if number not in numbers:
+                numbers.append(number)
+        else:
+            bad.append(part)
+    if bad and not numbers and not masked:
+        problem("phones", _("%(cell)s is not a phone number.") % {"cell": quoted(typed)})
+    elif bad:
+        problem(
+            "phones",
+            _("In %(cell)s, %(part)s is not a phone number.")
+            % {"cell": quoted(typed), "part": "、".join(quoted(part) for part in bad)},
+        )
+    return numbers, masked
 
 
-def _check_email(email: str, problem: _Report) -> None:
+def _phone_parts(cell: str) -> list[str]:
+    """The numbers of a cell: split at / , ; 、 and at spaces between whole numbers ("138 0000 1234" is one
+    number, "13800001234 13900005678" two). A cell of separators only ("/") is one part."""
+    parts: list[str] = []
+    for chunk in PHONE_LIST_SEPARATORS.split(cell):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        if " " in chunk and not is_valid_phone(normalize_phone(chunk)):
+            parts.extend(chunk.split())
+        else:
+            parts.append(chunk)
+    return parts or [cell]
+
+
+def _check_email(email: str, typed: str, problem: _Report) -> None:
     try:
         validate_email(email)
     except ValidationError:
-        problem("email", _("Not a valid email address."))
+        problem("email", _("%(cell)s is not an email address.") % {"cell": quoted(typed)})
 
 
-def _floor_area(text: str, problem: _Report) -> Decimal | None:
+def _floor_area(text: str, typed: str, problem: _Report) -> Decimal | None:
     try:
-        area = Decimal(text)
-        if area <= 0 or area >= Decimal("100000"):
+        area = Decimal(_AREA_UNIT.sub("", text))
+        if not area.is_finite() or area <= 0 or area >= Decimal("100000"):
             raise InvalidOperation
         return area.quantize(Decimal("0.01"))
     except InvalidOperation:
-        problem("floor_area", _("Not a floor area in square metres."))
+        problem("floor_area", _("%(cell)s is not a floor area in square metres.") % {"cell": quoted(typed)})
         return None
 
 
-def _choices(text: dict[str, str], problem: _Report) -> dict[str, str]:
+def _choices(text: dict[str, str], typed: dict[str, str], problem: _Report) -> dict[str, str]:
     """The stored values of the choice columns that are filled in and known."""
     values: dict[str, str] = {}
     for key, mapping, allowed in _CHOICE_COLUMNS:
-        if text.get(key):
-            try:
-                values[key] = _choice(mapping, text[key], allowed)
-            except ValueError as error:
-                problem(key, str(error))
+        if not text.get(key):
+            continue
+        found = mapping.get(text[key].lower())
+        if found is None:
+            problem(
+                key,
+                _("%(cell)s is not a known value; use one of: %(allowed)s.")
+                % {"cell": quoted(typed[key]), "allowed": allowed},
+            )
+        else:
+            values[key] = found
     return values
 
 
-def _dates(raw: dict[str, Any], problem: _Report) -> dict[str, dt.date | None]:
+def _dates(raw: dict[str, Any], typed: dict[str, str], problem: _Report) -> dict[str, dt.date | None]:
     values: dict[str, dt.date | None] = {}
     for key in ("handover_on", "moved_in_on"):
-        if raw.get(key) not in (None, ""):
+        if key in typed and typed[key]:
             try:
                 values[key] = _date(raw[key])
-            except ValueError as error:
-                problem(key, str(error))
+            except ValueError:
+                problem(
+                    key, _("%(cell)s is not a date; write it as 2021-06-15.") % {"cell": quoted(typed[key])}
+                )
     return values
 
 
-def _check_id_number(values: dict[str, Any], problem: _Report) -> None:
+def _check_id_number(values: dict[str, Any], raw: Any, typed: str, problem: _Report) -> None:
     """An ID number without a type is an ID card's; an ID card's number is upper case, with its check
-    digit."""
+    digit. A long number stored as a number has lost its last digits (Excel keeps 15)."""
     values.setdefault("id_type", "id_card")
-    if values["id_type"] == "id_card":
-        values["id_number"] = values["id_number"].upper()
-        if not is_valid_id_card(values["id_number"]):
-            problem("id_number", _("Not a valid ID card number (18 characters, check digit)."))
+    if values["id_type"] != "id_card":
+        return
+    values["id_number"] = values["id_number"].upper()
+    if isinstance(raw, (int, float)) and len(typed) > 15:
+        problem(
+            "id_number",
+            _(
+                "%(cell)s was stored as a number, and Excel keeps only 15 digits; format the column as "
+                "text and type the number again."
+            )
+            % {"cell": quoted(typed)},
+        )
+    elif not is_valid_id_card(values["id_number"]):
+        problem(
+            "id_number",
+            _("%(cell)s is not a valid ID card number (18 characters, check digit).")
+            % {"cell": quoted(typed)},
+        )
 
 
-def read_sheet(source: str | Path | IO[bytes], *, progress: Progress | None = None) -> Sheet:
-    """Read the first worksheet. Problems of the whole file (size, headers, row cap) have row 0.
+# --- reading a workbook ------------------------------------------------------------------------------------
 
-    `progress(done, total)` is called every few hundred rows and at the end; `total` is the sheet's row
-    count as the file declares it (0 when it does not)."""
+
+def header_matcher(aliases: Iterable[tuple[str, str]] | None = None) -> HeaderMatcher:
+    """Our headers and the aliases ((header, column key) pairs; the defaults when None)."""
+    if aliases is None:
+        aliases = [(alias, key) for key, names in DEFAULT_ALIASES.items() for alias in names]
+    own = [(name, column.key) for column in COLUMNS for name in (column.zh, column.en, column.key)]
+    return HeaderMatcher.build(aliases=aliases, own=own)
+
+
+def read_sheet(
+    source: str | Path | IO[bytes],
+    *,
+    progress: Progress | None = None,
+    aliases: Iterable[tuple[str, str]] | None = None,
+) -> Sheet:
+    """Find the table (sheet, header row, columns: `owners.headers`) and read its rows. Problems of the
+    whole file (size, no table, row cap) have row 0; rows are numbered as in the sheet.
+
+    `progress(done, total)` is called every few hundred rows and at the end; `total` is the number of rows
+    below the header as the file declares it (0 when it does not)."""
     from openpyxl import load_workbook
 
     size = Path(source).stat().st_size if isinstance(source, (str, Path)) else _stream_size(source)
     if size > MAX_FILE_BYTES:
-        return Sheet(
-            [],
-            [Problem(0, "", too_large_message())],
-            {},
-        )
+        return Sheet([], [Problem(0, "", too_large_message())], {})
     try:
         workbook = load_workbook(source, read_only=True, data_only=False)
     except Exception:  # noqa: BLE001 - any file openpyxl cannot read is "not a workbook"
         return Sheet([], [Problem(0, "", _("This is not an Excel workbook (.xlsx)."))], {})
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header_row = next(rows, None)
-        if header_row is None:
-            return Sheet([], [Problem(0, "", _("The workbook is empty."))], {})
-        headers, positions = _read_headers(header_row)
-        missing = [c.zh for c in COLUMNS if c.required and c.key not in positions]
+        found = _find_table(workbook, header_matcher(aliases))
+        if isinstance(found, Problem):
+            return Sheet([], [found], {})
+        headers = found.headers
+        missing = [c.zh for c in COLUMNS if c.required and c.key not in found.positions]
         if missing:
             message = _("Required columns are missing: %(columns)s.") % {"columns": "、".join(missing)}
-            return Sheet([], [Problem(1, "", message)], headers)
-        parsed: list[Row] = []
-        problems: list[Problem] = []
-        total = max((sheet.max_row or 1) - 1, 0)  # 0: the file does not say (streamed workbooks)
-        for number, values in enumerate(rows, start=2):
-            if progress is not None and number % PROGRESS_EVERY == 0:
-                progress(number - 1, total if total >= number - 1 else 0)
-            if values is None or all(cell_text(v) == "" for v in values):
-                continue
-            if len(parsed) >= MAX_ROWS:
-                problems.insert(
-                    0, Problem(0, "", _("More than %(rows)d rows; split the file.") % {"rows": MAX_ROWS})
-                )
-                return Sheet([], problems, headers)
-            raw = {key: values[index] if index < len(values) else None for key, index in positions.items()}
-            row, row_problems = parse_row(number, raw, headers)
-            parsed.append(row)
-            problems.extend(row_problems)
-        if not parsed:
-            problems.append(Problem(0, "", _("The workbook has no data rows.")))
-        if progress is not None:
-            done = parsed[-1].number - 1 if parsed else 0
-            progress(done, done)
-        return Sheet(parsed, problems, headers)
+            return Sheet([], [Problem(found.header_row, "", message)], headers, found)
+        return _read_rows(workbook[found.sheet], found, progress)
     finally:
         workbook.close()
 
 
-def _read_headers(header_row: tuple[Any, ...]) -> tuple[dict[str, str], dict[str, int]]:
-    """The columns the header row names: key → header as written, and key → position (the first of two
-    columns with the same header counts)."""
-    headers: dict[str, str] = {}
-    positions: dict[str, int] = {}
-    for index, value in enumerate(header_row):
-        label = cell_text(value).replace("*", "").strip()
-        column = BY_HEADER.get(label.lower())
-        if column and column.key not in positions:
-            positions[column.key] = index
-            headers[column.key] = label
-    return headers, positions
+def _find_table(workbook: Any, matcher: HeaderMatcher) -> Layout | Problem:
+    firsts = [
+        (sheet.title, list(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)))
+        for sheet in workbook.worksheets
+    ]
+    if not any(any(cell_text(value) for value in row) for _title, rows in firsts for row in rows):
+        return Problem(0, "", _("The workbook is empty."))
+    layout = choose_layout(firsts, matcher)
+    if layout is None:
+        return Problem(
+            0,
+            "",
+            _("No header row found: none of the first %(rows)d rows names the columns 楼栋, 房号 and 姓名.")
+            % {"rows": HEADER_SEARCH_ROWS},
+        )
+    return layout
+
+
+def _read_rows(worksheet: Any, layout: Layout, progress: Progress | None) -> Sheet:
+    sheet = Sheet([], [], layout.headers, layout)
+    first = layout.header_row + 1
+    total = max((worksheet.max_row or 0) - layout.header_row, 0)  # 0: the file does not say
+    last = first - 1
+    for number, values in enumerate(worksheet.iter_rows(min_row=first, values_only=True), start=first):
+        done = number - layout.header_row
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total if total >= done else 0)
+        if values is None or all(_is_blank(value) for value in values):
+            continue
+        if len(sheet.rows) >= MAX_ROWS:
+            message = _("More than %(rows)d rows; split the file.") % {"rows": MAX_ROWS}
+            return Sheet([], [Problem(0, "", message)], layout.headers, layout)
+        raw = {key: values[index] if index < len(values) else None for key, index in layout.positions.items()}
+        last = number
+        if EXAMPLE_MARKER in str(raw.get("name") or "") and is_example(cell_text(raw["name"])):
+            note = _("The template's example row (示例) is not imported.")
+            sheet.notes.append(Problem(number, layout.headers["name"], note))
+            continue
+        row, row_problems = parse_row(number, raw, layout.headers)
+        sheet.rows.append(row)
+        sheet.problems.extend(row_problems)
+    if not sheet.rows:
+        sheet.problems.append(Problem(0, "", _("The workbook has no data rows.")))
+    if progress is not None:
+        progress(last - layout.header_row, last - layout.header_row)
+    return sheet
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _stream_size(stream: IO[bytes]) -> int:
@@ -475,8 +629,11 @@ def template_workbook() -> bytes:
         )
     notes.append([])
     for line in (
-        _("The first row holds the column names; columns may be in any order, in Chinese or English."),
-        _("Delete the example row before importing."),
+        _(
+            "The first row holds the column names; columns may be in any order, in Chinese or English, "
+            "and many other names are understood (姓名 or 业主姓名, 手机 or 联系电话, 房号 or 房间号…)."
+        ),
+        _("The example row (its name says 示例) is never imported: leave it or delete it."),
         _("Empty cells keep what is on file; phone numbers are added to those on file."),
         _("Masked numbers (with *) from an export keep the numbers on file."),
         _("A person is found by unit and mobile number, then by unit and name; others are added."),

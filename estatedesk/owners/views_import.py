@@ -1,5 +1,7 @@
-"""The owner-archive Excel import pages (R-OA-2): the template, the upload (a dry run), the report with
-every problem, and the import itself. Thin: validated input → `owners.importing` → page."""
+"""The owner-archive Excel import pages (R-OA-2): the template, the upload (a dry run), the report (how
+each column was read, every problem, the rows with problems as a workbook to correct), the progress of a
+large file in the worker, and the import itself: all rows, or the sound rows as an explicit choice. Thin:
+validated input → `owners.import_runs` / `owners.importing` → page."""
 
 from __future__ import annotations
 
@@ -12,20 +14,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from estatedesk.common.errors import DomainError
-from estatedesk.common.excel import write_workbook
 from estatedesk.common.scoping import get_for_user_or_404
 from estatedesk.org.permissions import can_anywhere, require
 from estatedesk.org.selectors import project_get_for_user
-from estatedesk.owners import importing, selectors, spreadsheet
+from estatedesk.owners import import_runs, importing, selectors, spreadsheet
 from estatedesk.owners.choices import ImportStatus
 from estatedesk.owners.models import ImportBatch
+from estatedesk.owners.problem_rows import problem_rows_download
 
 MAX_ON_SCREEN = 500
 RECENT_BATCHES = 10
@@ -59,9 +61,26 @@ class ImportUploadForm(forms.Form):
         return upload
 
 
+class ImportCommitForm(forms.Form):
+    """All rows of a clean file; or, as an explicit choice, the sound rows of a file with problems."""
+
+    rows = forms.ChoiceField(choices=[("all", "all"), ("sound", "sound")], initial="all")
+    skip_confirmed = forms.BooleanField(
+        required=False, label=gettext_lazy("Yes, leave the rows with problems out of this import")
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("rows") == "sound" and not data.get("skip_confirmed"):
+            raise forms.ValidationError(
+                _("Tick the box to confirm that the rows with problems are left out of this import.")
+            )
+        return data
+
+
 def _batch_for(request: HttpRequest, pk: int) -> ImportBatch:
     batch = get_for_user_or_404(
-        ImportBatch.objects.select_related("project", "created_by"), user=request.user, pk=pk
+        ImportBatch.objects.select_related("project", "created_by", "committed_by"), user=request.user, pk=pk
     )
     require(request.user, "owners.import", project=batch.project)
     return batch
@@ -83,8 +102,8 @@ def import_upload(request: HttpRequest, code: str) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        batch = importing.import_check(
-            actor=request.user, project=project, path_or_file=upload, filename=upload.name or ""
+        batch = import_runs.import_start(
+            actor=request.user, project=project, upload=upload, filename=upload.name or ""
         )
         return redirect("owners:import_detail", pk=batch.pk)
     batches = selectors.import_batches(user=request.user, project=project, limit=RECENT_BATCHES)
@@ -95,10 +114,17 @@ def import_upload(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _column_label(key: str) -> str:
+    column = spreadsheet.COLUMN_BY_KEY.get(key)
+    return f"{column.zh} ({column.en})" if column else key
+
+
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for(request, pk)
     problems = batch.problems[:MAX_ON_SCREEN]
+    layout = batch.layout or {}
+    sound_rows = importing.sound_row_count(batch)
     return render(
         request,
         "owners/import_detail.html",
@@ -107,25 +133,44 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "project": batch.project,
             "problems": problems,
             "more_problems": batch.problem_count - len(problems),
-            "is_validated": batch.status == ImportStatus.VALIDATED,
+            "is_validated": batch.status == ImportStatus.VALIDATED and not batch.is_running,
             "is_committed": batch.status == ImportStatus.COMMITTED,
+            "is_running": batch.is_running,
+            "has_failed": batch.phase == ImportBatch.Phase.FAILED,
+            "layout": layout,
+            "mapping": [
+                {"header": column["header"], "label": _column_label(column["column"])}
+                for column in layout.get("columns", [])
+            ],
+            "sound_rows": sound_rows,
+            "has_problem_rows": importing.has_problem_rows(batch),
+            "skipped_rows": len(batch.problem_rows) if batch.sound_rows_only else 0,
+            "imported_rows": batch.row_count - len(batch.problem_rows)
+            if batch.sound_rows_only
+            else batch.row_count,
+            "commit_form": ImportCommitForm(),
         },
     )
 
 
 @login_required
-def import_problems(request: HttpRequest, pk: int) -> FileResponse:
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment the detail page polls every second while the worker runs; once it is done,
+    htmx reloads the page (HX-Refresh)."""
     batch = _batch_for(request, pk)
-    rows = (
-        [problem["row"] or "", problem["column"], problem["message"]]
-        for problem in importing.import_problem_list(batch=batch)
-    )
-    path = write_workbook(
-        title=_("Problems"),
-        headers=[_("Row"), _("Column"), _("Problem")],
-        rows=rows,
-        column_widths=[8, 16, 80],
-    )
+    response = render(request, "owners/_import_progress.html", {"batch": batch})
+    if not batch.is_running:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+def import_problems(request: HttpRequest, pk: int) -> FileResponse:
+    """The rows with problems, their cells as they were and a "问题 Problem" column: to correct and upload."""
+    batch = _batch_for(request, pk)
+    if not importing.has_problem_rows(batch):
+        raise Http404
+    path = problem_rows_download(actor=request.user, batch=batch)
     handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
     os.unlink(path)  # the open handle keeps the data until the response is sent
     stem = os.path.splitext(batch.filename)[0] or "import"
@@ -136,21 +181,46 @@ def import_problems(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for(request, pk)
+    form = ImportCommitForm(request.POST or {"rows": "all"})
+    if not form.is_valid():
+        for error in form.non_field_errors():
+            messages.error(request, str(error))
+        return redirect("owners:import_detail", pk=batch.pk)
     try:
-        batch = importing.import_commit(
-            actor=request.user, batch=batch, base_url=request.build_absolute_uri("/")
+        batch = import_runs.import_commit_start(
+            actor=request.user,
+            batch=batch,
+            base_url=request.build_absolute_uri("/"),
+            sound_rows_only=form.cleaned_data["rows"] == "sound",
         )
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        if batch.status == ImportStatus.COMMITTED:
-            messages.success(
-                request,
-                ngettext("Imported %(rows)d row.", "Imported %(rows)d rows.", batch.row_count)
-                % {"rows": batch.row_count},
-            )
-        else:
-            messages.error(
-                request, _("The archive has changed since the check; nothing was imported. See the problems.")
-            )
+        _tell(request, batch)
     return redirect("owners:import_detail", pk=batch.pk)
+
+
+def _tell(request: HttpRequest, batch: ImportBatch) -> None:
+    if batch.is_running:
+        messages.info(request, _("The import has started; this page shows how far it has got."))
+    elif batch.status == ImportStatus.COMMITTED and batch.sound_rows_only:
+        imported = batch.row_count - len(batch.problem_rows)
+        messages.success(
+            request,
+            ngettext(
+                "Imported %(rows)d row; the rows with problems were left out.",
+                "Imported %(rows)d rows; the rows with problems were left out.",
+                imported,
+            )
+            % {"rows": imported},
+        )
+    elif batch.status == ImportStatus.COMMITTED:
+        messages.success(
+            request,
+            ngettext("Imported %(rows)d row.", "Imported %(rows)d rows.", batch.row_count)
+            % {"rows": batch.row_count},
+        )
+    else:
+        messages.error(
+            request, _("The archive has changed since the check; nothing was imported. See the problems.")
+        )

@@ -127,6 +127,7 @@ FILLERS: dict[str, dict[str, Filler]] = {
     "owners:portal_email_report": {"token": lambda d: d.report_token},
     "owners:import_upload": {"code": PROJECT_CODE},
     "owners:import_detail": {"pk": BATCH},
+    "owners:import_progress": {"pk": BATCH},
     "owners:import_problems": {"pk": BATCH},
     "owners:import_commit": {"pk": BATCH},
     "owners:change_request_review": {"pk": lambda d: d.change_request.pk},

@@ -32,7 +32,7 @@ from estatedesk.owners.exporting import project_export
 from estatedesk.owners.importing import import_check, import_commit
 from estatedesk.owners.management.commands.import_owners import ProgressBar
 from estatedesk.owners.models import EmailChange, ImportBatch, Occupancy, Resident, ResidentPhone
-from estatedesk.owners.spreadsheet import COLUMNS
+from estatedesk.owners.spreadsheet import COLUMNS, Problem
 
 ID_CARD = "11010519491231002X"  # a valid resident ID card number (check digit X)
 
@@ -106,23 +106,35 @@ def test_oa_2_template_downloads_and_its_headers_round_trip_through_the_reader(w
     assert instructions[0] == ("楼栋 (Building)", "是 Yes", "Building code as in the project, e.g. 3", "1")
     assert [row[1] for row in instructions] == ["是 Yes" if c.required else "否 No" for c in COLUMNS]
     sheet = spreadsheet.read_sheet(io.BytesIO(content))
-    assert sheet.problems == []
     assert list(sheet.headers) == [column.key for column in COLUMNS]
-    assert len(sheet.rows) == 1
-    assert sheet.rows[0].values["name"] == "张伟"
-    assert sheet.rows[0].unit_label == "1-2-501"
+    assert (sheet.layout.sheet, sheet.layout.header_row, sheet.layout.ignored) == ("业户档案", 1, [])
+    assert sheet.rows == []  # the example row is never a person
+    assert sheet.notes == [Problem(2, "姓名", "The template's example row (示例) is not imported.")]
+    assert sheet.problems == [Problem(0, "", "The workbook has no data rows.")]
 
 
-def test_oa_2_the_template_example_passes_the_check(world):
+def test_oa_2_the_template_example_row_is_skipped_with_a_note(world, tmp_path):
+    # given the template as downloaded, with its example row left in and one person typed below it
+    book = load_workbook(io.BytesIO(spreadsheet.template_workbook()))
+    assert book.worksheets[0]["G2"].value == "张伟（示例）"
+    book.worksheets[0].append(["1", "2", "502", None, None, None, "李娜", "业主", "13911112222"])
+    book.save(tmp_path / "template.xlsx")
+
+    # when it is checked and imported
     batch = import_check(
-        actor=world.supervisor_a,
-        project=world.project_a,
-        path_or_file=io.BytesIO(spreadsheet.template_workbook()),
-        filename="template.xlsx",
+        actor=world.supervisor_a, project=world.project_a, path_or_file=tmp_path / "template.xlsx"
     )
+    batch = import_commit(actor=world.supervisor_a, batch=batch)
 
-    assert batch.status == ImportStatus.VALIDATED
+    # then the example is left out with a note, and only the typed person is imported
+    assert batch.status == ImportStatus.COMMITTED
+    assert batch.row_count == 1
+    assert batch.layout["notes"] == [
+        {"row": 2, "column": "姓名", "message": "The template's example row (示例) is not imported."}
+    ]
     assert batch.summary == {"created": 1, "updated": 0, "unchanged": 0, "units_created": 1}
+    assert not Resident.objects.filter(name__contains="示例").exists()
+    assert Resident.objects.filter(name="李娜").count() == 1
 
 
 def test_oa_2_english_headers_are_accepted(checked):
@@ -162,15 +174,16 @@ def test_oa_2_messy_file_reports_each_problem_and_commits_nothing(world, checked
     assert batch.status == ImportStatus.INVALID
     assert batch.row_count == 10
     assert problems_of(batch) == [
-        (2, "手机", "Not a valid phone number: 12345."),
+        (2, "手机", "“12345” is not a phone number."),
         (3, "楼栋", "Unknown building “9” in this project."),
         (5, "手机", "Same person as row 4 (same unit and mobile number)."),
         (6, "姓名", "Required; this cell is empty."),
-        (8, "入住日期", "Not a date; write it as 2021-06-15."),
+        (8, "入住日期", "“2021-13-45” is not a date; write it as 2021-06-15."),
         (9, "手机", "Phone 13800001234 is on file for 沈业主, another person in this unit."),
-        (10, "邮箱", "Not a valid email address."),
+        (10, "邮箱", "“not-an-email” is not an email address."),
         (11, "楼栋", "“G1” is a common area, not a building."),
     ]
+    assert batch.problem_rows == [2, 3, 5, 6, 8, 9, 10, 11]
     assert batch.problem_count == 8
     assert batch.summary == {}
     assert archive_counts() == before
@@ -214,11 +227,12 @@ def test_oa_2_problems_beyond_the_stored_thousand_are_counted_and_downloadable(
     assert "The first 1 of 3 problems are shown" in page.content.decode()
     download = client.get(reverse("owners:import_problems", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="en")
     sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).worksheets[0]
-    assert list(sheet.iter_rows(values_only=True)) == [
-        ("Row", "Column", "Problem"),
-        (2, "手机", "Not a valid phone number: 1234."),
-        (3, "手机", "Not a valid phone number: 1234."),
-        (4, "手机", "Not a valid phone number: 1234."),
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == (*[column.zh for column in COLUMNS], "问题 Problem")
+    assert [(row[2], row[8], row[-1]) for row in rows[1:]] == [
+        ("501", "1234", "手机: “1234” is not a phone number."),
+        ("502", "1234", "手机: “1234” is not a phone number."),
+        ("503", "1234", "手机: “1234” is not a phone number."),
     ]
 
 
@@ -556,7 +570,7 @@ def test_oa_2_cli_dry_run_prints_every_problem_and_exits_1(world, tmp_path):
     assert error.value.returncode == 1
     assert str(error.value).startswith("2 rows checked, 2 problems; nothing was imported")
     assert out.getvalue().splitlines() == [
-        "row 2, column 手机: Not a valid phone number: 12345.",
+        "row 2, column 手机: “12345” is not a phone number.",
         "row 3, column 楼栋: Unknown building “9” in this project.",
     ]
     assert "Reading" in err.getvalue()
@@ -653,7 +667,7 @@ def test_oa_2_the_report_page_lists_problems_with_row_and_column(world, login, t
     text = page.content.decode()
     assert page.status_code == 200
     assert '<td class="num">2</td>' in text
-    assert "Not a valid phone number: 12345." in text
+    assert "“12345” is not a phone number." in text
     assert "Upload a corrected file" in text
     assert 'data-testid="import-commit"' not in text
 

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.tasks import task
 from django.utils.translation import gettext as _
 
 from estatedesk.common.errors import DomainError
@@ -75,8 +76,6 @@ def import_start(*, actor: Any, project: Project, upload: IO[bytes], filename: s
     batch's phase says `queued` until it starts)."""
     if not runs_in_background(upload):
         return importing.import_check(actor=actor, project=project, path_or_file=upload, filename=filename)
-    from estatedesk.owners.tasks import import_check_run
-
     with transaction.atomic():
         batch = importing.import_store(actor=actor, project=project, path_or_file=upload, filename=filename)
         if batch.is_running:
@@ -97,8 +96,6 @@ def import_commit_start(
         return importing.import_commit(
             actor=actor, batch=batch, base_url=base_url, sound_rows_only=sound_rows_only
         )
-    from estatedesk.owners.tasks import import_commit_run
-
     with transaction.atomic():
         claimed = ImportBatch.objects.filter(
             pk=batch.pk, phase__in=[Phase.DONE, Phase.FAILED], status=batch.status
@@ -172,3 +169,20 @@ def import_batch_commit(*, batch_id: int, base_url: str = "") -> str:
         _stop(batch_id, "error")
         raise
     return str(batch.status)
+
+
+# --- the worker's side (tasks live beside the code they run: the worker imports them by their path) -----
+
+
+@task()
+def import_check_run(*, batch_id: int) -> str:
+    """Check an uploaded owner workbook too large to check in the request (R-OA-2); the progress is kept
+    on the batch."""
+    return import_batch_check(batch_id=batch_id)
+
+
+@task()
+def import_commit_run(*, batch_id: int, base_url: str = "") -> str:
+    """Import a checked owner workbook too large to import in the request (R-OA-2), as the user asked
+    (all rows or the sound rows only); the progress is kept on the batch."""
+    return import_batch_commit(batch_id=batch_id, base_url=base_url)

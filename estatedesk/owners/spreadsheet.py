@@ -12,14 +12,17 @@ The database checks (unknown building, the person already on file) and the all-o
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -48,6 +51,8 @@ PHONE_LIST_SEPARATORS = re.compile(r"[;,；，/、]+")  # between numbers of one
 MAX_LENGTH = {"building": 20, "entrance": 10, "number": 20, "name": 60, "email": 254, "id_number": 40}
 
 Progress = Callable[[int, int], None]  # (rows done, rows in the sheet or 0 when unknown)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -523,6 +528,10 @@ def read_sheet(
             message = _("Required columns are missing: %(columns)s.") % {"columns": "、".join(missing)}
             return Sheet([], [Problem(found.header_row, "", message)], headers, found)
         return _read_rows(workbook[found.sheet], found, progress)
+    except (ParseError, zipfile.BadZipFile, KeyError, EOFError) as error:
+        # read lazily, a sheet whose XML or zip entry is broken fails only now: still "not a workbook"
+        logger.warning("unreadable sheet in an uploaded workbook: %r", error)
+        return Sheet([], [Problem(0, "", _("This is not an Excel workbook (.xlsx)."))], {})
     finally:
         workbook.close()
 

@@ -55,24 +55,6 @@ def login_code_send(*, login_code_id: int, email: str) -> bool:
     return True
 
 
-@task()
-def import_check_run(*, batch_id: int) -> str:
-    """Check an uploaded owner workbook too large to check in the request (R-OA-2); the progress is kept
-    on the batch."""
-    from estatedesk.owners.import_runs import import_batch_check
-
-    return import_batch_check(batch_id=batch_id)
-
-
-@task()
-def import_commit_run(*, batch_id: int, base_url: str = "") -> str:
-    """Import a checked owner workbook too large to import in the request (R-OA-2), as the user asked
-    (all rows or the sound rows only); the progress is kept on the batch."""
-    from estatedesk.owners.import_runs import import_batch_commit
-
-    return import_batch_commit(batch_id=batch_id, base_url=base_url)
-
-
 @periodic(name="owners.prune_login_codes", at=Daily(time(3, 10)))
 @task(queue_name="periodic")
 def prune_login_codes() -> int:

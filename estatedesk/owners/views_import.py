@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from estatedesk.common.errors import DomainError
 from estatedesk.common.scoping import get_for_user_or_404
+from estatedesk.common.text import filename_safe
 from estatedesk.org.permissions import can_anywhere, require
 from estatedesk.org.selectors import project_get_for_user
 from estatedesk.owners import import_runs, importing, selectors, spreadsheet
@@ -173,7 +174,7 @@ def import_problems(request: HttpRequest, pk: int) -> FileResponse:
     path = problem_rows_download(actor=request.user, batch=batch)
     handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
     os.unlink(path)  # the open handle keeps the data until the response is sent
-    stem = os.path.splitext(batch.filename)[0] or "import"
+    stem = os.path.splitext(filename_safe(batch.filename))[0] or "import"  # no control or bidi characters
     return FileResponse(handle, as_attachment=True, filename=f"{stem}-problems.xlsx")
 
 

@@ -19,7 +19,6 @@ import unicodedata
 from collections import Counter
 from typing import Any
 from urllib.parse import unquote
-from xml.etree.ElementTree import ParseError
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -206,11 +205,6 @@ def test_oa_2_import_problems_workbook_keeps_hostile_cells_as_text(world, login,
     assert {CORPUS["dde_formula"], CORPUS["plus_formula"], CORPUS["script"]} <= names  # as typed, as text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="owners/views_import.py import_problems sends the import's file name as it came (an import "
-    "from the command line or the API keeps a bidirectional override); not this package's file to fix",
-)
 def test_oa_2_import_problems_file_name_has_no_bidirectional_override(world, login, settings, tmp_path):
     # given: an import of a file named to pose as another kind of file
     settings.MEDIA_ROOT = tmp_path
@@ -222,12 +216,6 @@ def test_oa_2_import_problems_file_name_has_no_bidirectional_override(world, log
     assert_header_safe(response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ParseError,
-    reason="owners/spreadsheet.py reads rows lazily (read-only openpyxl): a sheet whose XML is broken "
-    "raises xml ParseError from import_check instead of 'not an Excel workbook'; not this package's file",
-)
 def test_oa_2_an_import_of_a_workbook_with_unreadable_xml_is_a_problem_not_a_crash(world, settings, tmp_path):
     # given: a workbook openpyxl wrote with U+FFFF in a name (XML 1.0 does not allow it)
     settings.MEDIA_ROOT = tmp_path

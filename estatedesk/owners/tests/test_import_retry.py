@@ -338,7 +338,7 @@ def test_oa_2_a_large_import_runs_as_a_task_with_its_progress_on_the_batch(
     assert response["Location"] == reverse("owners:import_detail", args=[batch.pk])
     assert (batch.phase, batch.row_count, batch.status) == (ImportBatch.Phase.QUEUED, 0, ImportStatus.INVALID)
     task = DBTaskResult.objects.get()
-    assert task.task_path == "estatedesk.owners.tasks.import_check_run"
+    assert task.task_path == "estatedesk.owners.import_runs.import_check_run"
     assert task.args_kwargs["kwargs"] == {"batch_id": batch.pk}
     page = get(client, "import_detail", batch).content.decode()
     assert f'hx-get="{reverse("owners:import_progress", args=[batch.pk])}"' in page
@@ -375,7 +375,9 @@ def test_oa_2_a_large_import_runs_as_a_task_with_its_progress_on_the_batch(
     response = commit(client, batch, rows="all")  # a second click while it waits
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "This file is being checked or imported; wait until it is done." in page
-    assert DBTaskResult.objects.filter(task_path="estatedesk.owners.tasks.import_commit_run").count() == 1
+    assert (
+        DBTaskResult.objects.filter(task_path="estatedesk.owners.import_runs.import_commit_run").count() == 1
+    )
     run_queued_tasks()
     batch.refresh_from_db()
     assert (batch.status, batch.phase) == (ImportStatus.COMMITTED, ImportBatch.Phase.DONE)

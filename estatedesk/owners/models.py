@@ -320,18 +320,7 @@ class ContactChangeRequest(TimeStampedModel):
 
     @classmethod
     def scope_filter(cls, scope: Scope) -> Q:
-        condition = NO_ROWS
-        if scope.is_global:
-            condition = EVERYTHING
-        elif scope.is_staff_member:
-            condition = Q(
-                resident_id__in=Occupancy.objects.filter(
-                    unit__project_id__in=sorted(scope.project_ids), ended_on__isnull=True
-                ).values("resident_id")
-            )
-        if scope.is_owner:
-            condition |= Q(resident__user_id=scope.user_id)
-        return condition
+        return _of_current_residents(scope, owner=Q(resident__user_id=scope.user_id))
 
 
 class EmailChange(TimeStampedModel):
@@ -385,19 +374,8 @@ class EmailChange(TimeStampedModel):
 
     @classmethod
     def scope_filter(cls, scope: Scope) -> Q:
-        condition = NO_ROWS
-        if scope.is_global:
-            condition = EVERYTHING
-        elif scope.is_staff_member:
-            # the new address belongs to the resident's current projects: a project they left never sees it
-            condition = Q(
-                resident_id__in=Occupancy.objects.filter(
-                    unit__project_id__in=sorted(scope.project_ids), ended_on__isnull=True
-                ).values("resident_id")
-            )
-        if scope.is_owner:
-            condition |= Q(user_id=scope.user_id)
-        return condition
+        # the new address belongs to the resident's current projects: a project they left never sees it
+        return _of_current_residents(scope, owner=Q(user_id=scope.user_id))
 
 
 class LoginCode(models.Model):
@@ -417,3 +395,20 @@ class LoginCode(models.Model):
 
     def __str__(self) -> str:
         return f"code for {self.user_id} until {self.expires_at:%H:%M}"
+
+
+def _of_current_residents(scope: Scope, *, owner: Q) -> Q:
+    """Rows about residents who live in the staff member's projects now (everything for a company-wide
+    role), and, for an owner, their own rows (`owner`)."""
+    condition = NO_ROWS
+    if scope.is_global:
+        condition = EVERYTHING
+    elif scope.is_staff_member:
+        condition = Q(
+            resident_id__in=Occupancy.objects.filter(
+                unit__project_id__in=sorted(scope.project_ids), ended_on__isnull=True
+            ).values("resident_id")
+        )
+    if scope.is_owner:
+        condition |= owner
+    return condition

@@ -10,9 +10,7 @@ items registered after the cut are sent."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
+import os
 import threading
 import time
 import urllib.request
@@ -23,16 +21,7 @@ from urllib.request import Request
 import psycopg
 import pytest
 
-from tests.smoke.test_serve import (
-    LOCAL_SETTINGS,
-    PROJECT_DIR,
-    STARTUP_SECONDS,
-    Server,
-    _estatedesk,
-    _fetch,
-    _free_port,
-    _status,
-)
+from tests.smoke.test_serve import LOCAL_SETTINGS, Server, _estatedesk, _fetch, running_server
 
 pytestmark = pytest.mark.smoke
 
@@ -66,7 +55,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     _admin(f'CREATE DATABASE "{DATABASE}"')
     tmp_path = tmp_path_factory.mktemp("faults")
-    env = {key: value for key, value in __import__("os").environ.items() if key not in LOCAL_SETTINGS}
+    env = {key: value for key, value in os.environ.items() if key not in LOCAL_SETTINGS}
     env.update(
         ESTATEDESK_DATA_DIR=str(tmp_path / "data"),
         PYTHONUNBUFFERED="1",
@@ -75,32 +64,10 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _estatedesk("migrate", "--noinput", env=env)
     _estatedesk("seed_demo", env=env)
     _estatedesk("collectstatic", "--noinput", env=env)
-    port = _free_port()
-    log = tmp_path / "runall.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "estatedesk", "runall", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    running = Server(url=f"http://127.0.0.1:{port}/", env=env, log=log)
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while _status(running.url + "healthz") != 200:
-            assert process.poll() is None, f"runall exited with {process.returncode}:\n{running.log_tail()}"
-            assert time.monotonic() < deadline, f"/healthz silent {STARTUP_SECONDS}s:\n{running.log_tail()}"
-            time.sleep(0.5)
-        yield running
+        with running_server(env=env, log=tmp_path / "runall.log") as running:
+            yield running
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         _admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
 
 

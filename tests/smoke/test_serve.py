@@ -16,6 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,8 +91,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _estatedesk("migrate", "--noinput", env=env)
     _estatedesk("seed_demo", env=env)
     _estatedesk("collectstatic", "--noinput", env=env)
+    with running_server(env=env, log=tmp_path / "runall.log") as running:
+        yield running
+
+
+@contextmanager
+def running_server(*, env: dict[str, str], log: Path) -> Iterator[Server]:
+    """`estatedesk runall` on a free port of 127.0.0.1 with `env`, until /healthz answers; stopped after."""
     port = _free_port()
-    log = tmp_path / "runall.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "estatedesk", "runall", "--host", "127.0.0.1", "--port", str(port)],

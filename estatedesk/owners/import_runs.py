@@ -14,9 +14,11 @@ import logging
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.tasks import task
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from estatedesk.common.errors import DomainError
@@ -139,11 +141,18 @@ def import_batch_check(*, batch_id: int) -> str:
     if batch is None:
         return "done"
     try:
-        batch = importing.import_check_stored(batch=batch, progress=BatchProgress(batch.pk))
+        # the problems are stored as words: in the language of whoever uploaded the file, not whatever
+        # language the worker's thread last had
+        with translation.override(_language_of(batch.created_by)):
+            batch = importing.import_check_stored(batch=batch, progress=BatchProgress(batch.pk))
     except Exception:
         _stop(batch_id, "error")
         raise
     return str(batch.status)
+
+
+def _language_of(user: Any) -> str:
+    return getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
 
 
 def import_batch_commit(*, batch_id: int, base_url: str = "") -> str:
@@ -158,11 +167,17 @@ def import_batch_commit(*, batch_id: int, base_url: str = "") -> str:
     progress = BatchProgress(batch.pk)
     try:
         require(actor, "owners.import", project=batch.project)
-        sheet = importing.read_stored(batch, progress)
+        with translation.override(_language_of(actor)):
+            sheet = importing.read_stored(batch, progress)
         progress(Phase.WRITING, 0, batch.row_count)  # the check and the write: one transaction
-        batch = importing.commit_sheet(
-            actor=actor, batch=batch, sheet=sheet, base_url=base_url, sound_rows_only=batch.sound_rows_only
-        )
+        with translation.override(_language_of(actor)):
+            batch = importing.commit_sheet(
+                actor=actor,
+                batch=batch,
+                sheet=sheet,
+                base_url=base_url,
+                sound_rows_only=batch.sound_rows_only,
+            )
     except (DomainError, PermissionDenied) as error:
         return _stop(batch_id, str(getattr(error, "code", error)))
     except Exception:

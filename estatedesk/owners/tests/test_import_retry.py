@@ -470,3 +470,22 @@ def test_oa_2_cli_says_how_the_file_was_read_and_imports_the_sound_rows_when_tol
     )
     assert (batch.sound_rows_only, batch.committed_by) == (True, world.sysadmin)
     assert Resident.objects.filter(name__in=SOUND.values()).count() == 4
+
+
+@pytest.mark.parametrize(("language", "chinese"), [("", True), ("zh-hans", True), ("en", False)])
+def test_oa_2_the_worker_writes_the_problems_in_the_uploaders_language(
+    world, login, tmp_path, monkeypatch, language, chinese
+):
+    # given a file large enough for the worker, uploaded by a supervisor with this language (none: the
+    # company's), while the worker's own thread happens to have English active
+    monkeypatch.setattr(import_runs, "INLINE_MAX_ROWS", 3)
+    world.supervisor_a.preferred_language = language
+    world.supervisor_a.save(update_fields=["preferred_language"])
+    upload(login(world.supervisor_a), "QD-A", messy_workbook(tmp_path / "业主信息.xlsx"))
+    # when the worker checks it
+    with translation.override("en"):
+        run_queued_tasks()
+    # then the problems read in the uploader's language
+    messages = " ".join(message for _row, _column, message in problems_of(ImportBatch.objects.get()))
+    assert messages
+    assert ("is not a phone number" in messages) is not chinese

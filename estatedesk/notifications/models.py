@@ -54,6 +54,9 @@ class OutboundEmail(models.Model):
     )
     message_id = models.CharField(_("Message-ID"), max_length=255, default=new_message_id)
     claimed_at = models.DateTimeField(null=True, blank=True)  # when the current or last send began
+    # the task that claimed it: the same task run again (its worker lost the database mid-send) takes its
+    # own claim over at once instead of waiting for the stuck-send timeout
+    claimed_by = models.CharField(max_length=64, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)  # when the mail server accepted it
     # when the sweep should enqueue a send again: a retry after a failure, or a safety net for a queued
     # email whose task was lost; None once sent, or failed for good

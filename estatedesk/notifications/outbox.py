@@ -26,7 +26,7 @@ from typing import Any
 
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from estatedesk.notifications.choices import OutboxStatus
@@ -61,11 +61,21 @@ def _deliver(message: OutboundEmail) -> None:
     EmailMessage(message.subject, message.body, to=[message.to], headers=headers).send()
 
 
-def outbound_email_send(*, outbound_email_id: int) -> bool:
+def outbound_email_send(*, outbound_email_id: int, claimant: str = "") -> bool:
     """Send one queued outbox email; True when the mail server accepted it. A row not queued (already sent,
-    being sent by another worker, failed and not yet due) is left alone: a duplicated task sends nothing."""
-    claimed = OutboundEmail.objects.filter(pk=outbound_email_id, status=OutboxStatus.QUEUED).update(
-        status=OutboxStatus.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+    being sent by another worker, failed and not yet due) is left alone: a duplicated task sends nothing.
+    `claimant` (the task's id): a row this same task claimed before its worker lost the database is taken
+    over again at once (at least once, under the same Message-ID)."""
+    mine = Q(status=OutboxStatus.SENDING, claimed_by=claimant) if claimant else Q(pk__in=[])
+    claimed = (
+        OutboundEmail.objects.filter(pk=outbound_email_id)
+        .filter(Q(status=OutboxStatus.QUEUED) | mine)
+        .update(
+            status=OutboxStatus.SENDING,
+            claimed_at=timezone.now(),
+            claimed_by=claimant,
+            attempts=F("attempts") + 1,
+        )
     )
     if not claimed:
         return False

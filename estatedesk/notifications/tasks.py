@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.tasks import task
+from django.tasks import TaskContext, task
 
 from estatedesk.common.scheduling import periodic
 from estatedesk.notifications import outbox
 
 
-@task()
-def send_email(*, outbound_email_id: int) -> bool:
-    """Send one outbox email if it is still queued; True when the mail server accepted it. Running the task
-    again sends nothing more (the row is claimed with a conditional UPDATE)."""
-    return outbox.outbound_email_send(outbound_email_id=outbound_email_id)
+@task(takes_context=True)
+def send_email(context: TaskContext | None = None, *, outbound_email_id: int) -> bool:
+    """Send one outbox email if it is still queued; True when the mail server accepted it. Another task
+    for the same email sends nothing (the row is claimed with a conditional UPDATE); this same task run
+    again after its worker lost the database takes its own claim over. (`send_email.call(...)` passes no
+    context: no claim to take over.)"""
+    claimant = str(context.task_result.id) if context is not None else ""
+    return outbox.outbound_email_send(outbound_email_id=outbound_email_id, claimant=claimant)
 
 
 def _enqueue(outbound_email_id: int) -> None:

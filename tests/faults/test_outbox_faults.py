@@ -190,3 +190,23 @@ def test_after_the_last_attempt_a_refused_email_stays_failed_and_is_listed(refus
     assert list(outbound_email_failed_list()) == [email]  # the staff page's list
     assert email.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
     assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens its connection
+def test_the_same_task_run_again_after_losing_the_database_mid_send_takes_its_claim_over_at_once():
+    # given an email its task claimed a moment ago before the worker lost the database (the claim stays,
+    # fresh: the stuck-send timeout is far away)
+    email = email_send(to="owner@example.invalid", subject="维修已完成", body="Your repair is done.")
+    task_id = str(DBTaskResult.objects.get().id)
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=OutboxStatus.SENDING, claimed_by=task_id, claimed_at=datetime.now(UTC), attempts=1
+    )
+    # when another task for it runs, nothing is sent (someone is sending it)
+    assert outbox.outbound_email_send(outbound_email_id=email.pk, claimant="another-task") is False
+    assert mail.outbox == []
+    # and when the worker runs that same task again (the worker puts an interrupted task back)
+    run_worker()
+    # then it is sent at once, once, under its Message-ID
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == (OutboxStatus.SENT, 2)
+    assert message_ids() == [email.message_id]

@@ -449,7 +449,7 @@ def _queries(client, url: str) -> int:
     return len(queries)
 
 
-def test_fb_7_queries_of_page_and_api_are_bounded_and_do_not_grow_with_items(world, staff):
+def test_statistics_queries_of_page_and_api_are_bounded_and_do_not_grow_with_items(world, staff):
     def add(number: int) -> None:
         for index in range(number):
             register(

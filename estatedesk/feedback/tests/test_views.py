@@ -46,7 +46,7 @@ def owner_resident(world) -> Resident:
 # --- every page for those who must see nothing --------------------------------------------------------------
 
 
-def test_fb_1_outsider_sees_and_changes_nothing_of_project_a(world, staff):
+def test_feedback_outsider_sees_and_changes_nothing_of_project_a(world, staff):
     item = register(
         world, resident=owner_resident(world), unit=world.unit_a, contact_phone="13800001234", is_major=True
     )
@@ -102,7 +102,7 @@ def test_fb_1_outsider_sees_and_changes_nothing_of_project_a(world, staff):
 
 
 @pytest.mark.parametrize("persona", ["owner_a", "nobody"])
-def test_fb_1_staff_pages_are_forbidden_to_owners_and_people_without_a_role(world, staff, persona):
+def test_feedback_staff_pages_are_forbidden_to_owners_and_people_without_a_role(world, staff, persona):
     item = register(world, resident=owner_resident(world), unit=world.unit_a)
     client = staff(world.users[persona])
     for url in [
@@ -115,13 +115,13 @@ def test_fb_1_staff_pages_are_forbidden_to_owners_and_people_without_a_role(worl
     assert client.post(detail_url(item, "comment"), {"message": "x"}).status_code == 403
 
 
-def test_fb_1_signed_out_visitors_are_sent_to_sign_in(world, client):
+def test_feedback_signed_out_visitors_are_sent_to_sign_in(world, client):
     response = client.get(reverse("feedback:item_list"))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
 
 
-def test_fb_1_hq_sees_the_item_with_the_phone_masked(world, staff):
+def test_feedback_hq_sees_the_item_with_the_phone_masked(world, staff):
     item = register(world, resident=owner_resident(world), unit=world.unit_a, contact_phone="13800001234")
     hq = staff(world.hq).get(detail_url(item))
     agent = staff(world.agent_a).get(detail_url(item))
@@ -367,7 +367,7 @@ def test_fb_5_customer_informed_needs_what_was_said_and_how(world, crew, staff):
     assert (event.message, event.data["how"], event.is_public) == ("Told the owner.", "sms", True)
 
 
-def test_fb_2_a_step_the_role_may_not_take_is_forbidden(world, crew, staff):
+def test_workflow_a_step_the_role_may_not_take_is_forbidden(world, crew, staff):
     item = walk(world, register(world), until="record_opinion")
     assert post_step(staff(world.agent_a), item, "arrange").status_code == 403
     item.refresh_from_db()
@@ -382,7 +382,7 @@ def test_fb_2_a_supervisor_from_outside_the_project_is_refused(world, crew, staf
     assert (item.status, item.supervisor) == (Status.REGISTERED, None)
 
 
-def test_fb_2_conflict_second_client_is_told_and_nothing_is_overwritten(world, crew, staff):
+def test_workflow_conflict_second_client_is_told_and_nothing_is_overwritten(world, crew, staff):
     item = walk(world, register(world), until="contact_supervisor")
     first, second = staff(world.dept_supervisor_a), staff(world.supervisor_a)
     seen = first.get(detail_url(item)).context["item"].version
@@ -412,7 +412,7 @@ def test_fb_2_conflict_second_client_is_told_and_nothing_is_overwritten(world, c
     assert item.events.filter(kind=EventKind.TRANSITION, data__step="record_opinion").count() == 1
 
 
-def test_fb_2_conflict_keeps_the_note_in_the_form_when_the_step_is_still_possible(world, crew, staff):
+def test_workflow_conflict_keeps_the_note_in_the_form_when_the_step_is_still_possible(world, crew, staff):
     item = register(world)
     seen = item.version
     assert post_step(staff(world.agent_a), item, "contact_supervisor").status_code == 302
@@ -470,7 +470,7 @@ def test_fb_4_an_agent_cannot_record_a_talk(world, staff):
     assert not StaffTalk.objects.exists()
 
 
-def test_fb_2_comment_is_added_to_the_timeline(world, staff):
+def test_timeline_comment_is_added(world, staff):
     item = register(world)
     client = staff(world.agent_a)
     assert client.post(detail_url(item, "comment"), {"message": "  "}).status_code == 400
@@ -577,7 +577,7 @@ def test_fb_8_execution_record_is_edited_with_bilingual_labels(world, crew, staf
     )
 
 
-def test_fb_3_major_item_is_reported_to_hq_from_its_page(world, staff):
+def test_ir_8_major_item_is_reported_to_hq_from_its_page(world, staff):
     ordinary = register(world)
     major = register(world, is_major=True, title="Lift fell two floors")
     client = staff(world.supervisor_a)
@@ -678,7 +678,7 @@ def test_fb_1_phone_search_lists_an_item_once_when_the_resident_has_several_phon
     assert response.context["page"].paginator.count == 1
 
 
-def test_fb_1_list_uses_a_bounded_number_of_queries(world, crew, staff, django_assert_max_num_queries):
+def test_list_uses_a_bounded_number_of_queries(world, crew, staff, django_assert_max_num_queries):
     resident = owner_resident(world)
     for number in range(60):
         register(
@@ -698,7 +698,7 @@ def test_fb_1_list_uses_a_bounded_number_of_queries(world, crew, staff, django_a
     assert len(client.get(reverse("feedback:item_list"), {"page": 2}).context["rows"]) == 10
 
 
-def test_fb_2_detail_page_uses_a_bounded_number_of_queries(world, crew, staff, django_assert_max_num_queries):
+def test_detail_page_uses_a_bounded_number_of_queries(world, crew, staff, django_assert_max_num_queries):
     item = walk(world, register(world, resident=owner_resident(world), unit=world.unit_a), until="complete")
     for number in range(30):
         TimelineEvent.objects.create(
@@ -714,7 +714,7 @@ def test_fb_2_detail_page_uses_a_bounded_number_of_queries(world, crew, staff, d
         assert client.get(detail_url(item)).status_code == 200
 
 
-def test_fb_2_a_step_no_longer_offered_is_refused_with_a_message(world, crew, staff):
+def test_workflow_a_step_no_longer_offered_is_refused_with_a_message(world, crew, staff):
     item = walk(world, register(world), until="contact_supervisor")
     response = post_step(staff(world.agent_a), item, "contact_supervisor")
     assert response.status_code == 409
@@ -724,7 +724,7 @@ def test_fb_2_a_step_no_longer_offered_is_refused_with_a_message(world, crew, st
 
 
 @pytest.mark.parametrize("persona", ["hq", "branch_manager"])
-def test_fb_1_roles_that_do_not_register_cannot_open_the_registration_pages(world, staff, persona):
+def test_feedback_roles_that_do_not_register_cannot_open_the_registration_pages(world, staff, persona):
     client = staff(world.users[persona])
     assert client.get(reverse("feedback:item_list")).status_code == 200
     assert client.get(reverse("feedback:item_register")).status_code == 403

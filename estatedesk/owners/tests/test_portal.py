@@ -104,14 +104,14 @@ def request_code(identifier: str) -> str:
 
 
 @pytest.mark.parametrize("typed", ["13800001234", "+86 138-0000-1234", "138 0000 1234", "0086 13800001234"])
-def test_oa_1_owner_signs_in_with_phone_number_in_any_format(world, phone_login, typed):
+def test_portal_sign_in_owner_signs_in_with_phone_number_in_any_format(world, phone_login, typed):
     client = english()
     response = client.post(LOGIN, {"username": typed, "password": PASSWORD})
     assert response.status_code == 302
     assert signed_in_user_id(client) == world.owner_a.pk
 
 
-def test_oa_1_phone_sign_in_with_wrong_password_is_refused(world, phone_login):
+def test_portal_sign_in_phone_sign_in_with_wrong_password_is_refused(world, phone_login):
     client = english()
     response = client.post(LOGIN, {"username": OWNER_PHONE, "password": "wrong-password"})
     assert response.status_code == 200
@@ -119,7 +119,7 @@ def test_oa_1_phone_sign_in_with_wrong_password_is_refused(world, phone_login):
     assert signed_in_user_id(client) is None
 
 
-def test_oa_1_a_number_shared_by_two_accounts_signs_in_nobody(world, phone_login, django_user_model):
+def test_portal_sign_in_a_number_shared_by_two_accounts_signs_in_nobody(world, phone_login, django_user_model):
     spouse_account = django_user_model.objects.create_user(username="spouse", password=PASSWORD)
     spouse = Resident.objects.create(name="沈太太", user=spouse_account)
     ResidentPhone.objects.create(resident=spouse, number=OWNER_PHONE, last4="1234")
@@ -134,7 +134,7 @@ def test_oa_1_a_number_shared_by_two_accounts_signs_in_nobody(world, phone_login
     assert english().post(LOGIN, {"username": "spouse", "password": PASSWORD}).status_code == 302
 
 
-def test_oa_1_staff_phone_on_the_account_signs_in_too(world, phone_login):
+def test_portal_sign_in_staff_phone_on_the_account_signs_in_too(world, phone_login):
     world.agent_a.phone = "139-1234-5678"  # typed by hand in the admin
     world.agent_a.save(update_fields=["phone"])
     client = english()
@@ -142,7 +142,7 @@ def test_oa_1_staff_phone_on_the_account_signs_in_too(world, phone_login):
     assert signed_in_user_id(client) == world.agent_a.pk
 
 
-def test_oa_1_phone_backend_leaves_usernames_and_disabled_accounts_alone(world):
+def test_portal_sign_in_phone_backend_leaves_usernames_and_disabled_accounts_alone(world):
     backend = PhoneBackend()
     assert backend.authenticate(None, username="owner_a", password=PASSWORD) is None
     assert backend.authenticate(None, username="x13800001234", password=PASSWORD) is None
@@ -152,7 +152,7 @@ def test_oa_1_phone_backend_leaves_usernames_and_disabled_accounts_alone(world):
     assert backend.authenticate(None, username=OWNER_PHONE, password=PASSWORD) is None
 
 
-def test_oa_1_phone_sign_in_locks_out_after_five_failures(world, phone_login):
+def test_portal_sign_in_phone_sign_in_locks_out_after_five_failures(world, phone_login):
     client = english(REMOTE_ADDR="10.9.8.7")
     for _ in range(phone_login.AXES_FAILURE_LIMIT):
         client.post(LOGIN, {"username": OWNER_PHONE, "password": "wrong-password"})
@@ -161,7 +161,7 @@ def test_oa_1_phone_sign_in_locks_out_after_five_failures(world, phone_login):
     assert signed_in_user_id(client) is None
 
 
-def test_oa_1_changing_the_spelling_of_the_number_buys_no_more_attempts(world, phone_login):
+def test_portal_sign_in_changing_the_spelling_of_the_number_buys_no_more_attempts(world, phone_login):
     spellings = ["13800001234", "+86 138-0000-1234", "138 0000 1234", "0086 13800001234", "138-0000-1234"]
     client = english(REMOTE_ADDR="10.9.8.7")
     for typed in spellings[: phone_login.AXES_FAILURE_LIMIT]:
@@ -173,13 +173,13 @@ def test_oa_1_changing_the_spelling_of_the_number_buys_no_more_attempts(world, p
     assert other_address.post(LOGIN, {"username": OWNER_PHONE, "password": PASSWORD}).status_code == 302
 
 
-def test_oa_1_lockout_counts_a_phone_number_under_its_account(world):
+def test_portal_sign_in_lockout_counts_a_phone_number_under_its_account(world):
     assert axes_username(None, {"username": "+86 138 0000 1234"}) == "owner_a"
     assert axes_username(None, {"username": "13999999999"}) == "13999999999"  # nobody's number
     assert axes_username(None, {"username": "agent_a"}) == "agent_a"
 
 
-def test_oa_1_login_page_offers_the_code_sign_in(world):
+def test_portal_sign_in_login_page_offers_the_code_sign_in(world):
     body = english().get(LOGIN).content.decode()
     assert reverse("owners:portal_code_request") in body
     assert "Username or mobile phone" in body
@@ -188,7 +188,7 @@ def test_oa_1_login_page_offers_the_code_sign_in(world):
 # --- one-time codes by email ------------------------------------------------------------------------------
 
 
-def test_oa_1_code_request_answers_alike_for_unknown_and_known_identifiers(owner):
+def test_portal_sign_in_code_request_answers_alike_for_unknown_and_known_identifiers(owner):
     known = english().post(reverse("owners:portal_code_request"), {"identifier": OWNER_EMAIL})
     unknown_client = english()
     unknown = unknown_client.post(
@@ -206,7 +206,7 @@ def test_oa_1_code_request_answers_alike_for_unknown_and_known_identifiers(owner
     assert [m.to for m in mail.outbox] == [[OWNER_EMAIL]]
 
 
-def test_oa_1_unknown_phone_staff_account_and_shared_email_get_no_code(owner, world, django_user_model):
+def test_portal_sign_in_unknown_phone_staff_account_and_shared_email_get_no_code(owner, world, django_user_model):
     world.agent_a.email = "agent@example.invalid"
     world.agent_a.save(update_fields=["email"])
     spouse_account = django_user_model.objects.create_user(username="spouse", email=OWNER_EMAIL)
@@ -217,7 +217,7 @@ def test_oa_1_unknown_phone_staff_account_and_shared_email_get_no_code(owner, wo
     assert not DBTaskResult.objects.exists()
 
 
-def test_oa_1_code_email_is_sent_once_to_the_email_on_file(owner):
+def test_portal_sign_in_code_email_is_sent_once_to_the_email_on_file(owner):
     with time_machine.travel(NOON, tick=False):
         login_code_issue(identifier="+86 138 0000 1234")  # asked for by phone number
         assert DBTaskResult.objects.count() == 1
@@ -231,7 +231,7 @@ def test_oa_1_code_email_is_sent_once_to_the_email_on_file(owner):
     assert (stored.created_at, stored.expires_at) == (NOON, NOON + timedelta(minutes=10))
 
 
-def test_oa_1_code_is_printed_to_the_log_only_in_debug(owner, settings, caplog):
+def test_portal_sign_in_code_is_printed_to_the_log_only_in_debug(owner, settings, caplog):
     caplog.set_level(logging.INFO, logger="estatedesk.owners.tasks")
     request_code(OWNER_EMAIL)
     assert "sign-in code for" not in caplog.text
@@ -240,7 +240,7 @@ def test_oa_1_code_is_printed_to_the_log_only_in_debug(owner, settings, caplog):
     assert f"sign-in code for owner_a: {code}" in caplog.text
 
 
-def test_oa_1_code_signs_the_owner_in_once(owner):
+def test_portal_sign_in_code_signs_the_owner_in_once(owner):
     older = request_code(OWNER_EMAIL)
     client = english()
     client.post(reverse("owners:portal_code_request"), {"identifier": OWNER_EMAIL.upper()})
@@ -258,7 +258,7 @@ def test_oa_1_code_signs_the_owner_in_once(owner):
     assert not LoginCode.objects.filter(user=owner, used_at__isnull=True).exists()
 
 
-def test_oa_1_a_wrong_code_five_times_locks_the_code(owner):
+def test_portal_sign_in_a_wrong_code_five_times_locks_the_code(owner):
     code = request_code(OWNER_EMAIL)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
@@ -267,7 +267,7 @@ def test_oa_1_a_wrong_code_five_times_locks_the_code(owner):
     assert LoginCode.objects.get(user=owner).attempts == 5
 
 
-def test_oa_1_wrong_code_on_the_page_shows_a_message_and_signs_in_nobody(owner):
+def test_portal_sign_in_wrong_code_on_the_page_shows_a_message_and_signs_in_nobody(owner):
     client = english()
     client.post(reverse("owners:portal_code_request"), {"identifier": OWNER_EMAIL})
     response = client.post(reverse("owners:portal_code_verify"), {"code": "12345x"})
@@ -276,7 +276,7 @@ def test_oa_1_wrong_code_on_the_page_shows_a_message_and_signs_in_nobody(owner):
     assert signed_in_user_id(client) is None
 
 
-def test_oa_1_expired_code_is_refused(owner):
+def test_portal_sign_in_expired_code_is_refused(owner):
     with time_machine.travel(NOON, tick=False) as traveller:
         code = request_code(OWNER_EMAIL)
         traveller.shift(timedelta(minutes=10))  # exactly at expiry
@@ -287,7 +287,7 @@ def test_oa_1_expired_code_is_refused(owner):
         assert login_code_verify(identifier=OWNER_EMAIL, code=code) == owner
 
 
-def test_oa_1_expired_code_is_not_even_sent_by_a_late_worker(owner):
+def test_portal_sign_in_expired_code_is_not_even_sent_by_a_late_worker(owner):
     with time_machine.travel(NOON, tick=False) as traveller:
         login_code_issue(identifier=OWNER_EMAIL)
         traveller.shift(timedelta(minutes=11))
@@ -295,7 +295,7 @@ def test_oa_1_expired_code_is_not_even_sent_by_a_late_worker(owner):
     assert mail.outbox == []
 
 
-def test_oa_1_at_most_five_codes_an_hour(owner):
+def test_portal_sign_in_at_most_five_codes_an_hour(owner):
     with time_machine.travel(NOON, tick=False) as traveller:
         for _ in range(5):
             login_code_issue(identifier=OWNER_EMAIL)
@@ -333,14 +333,14 @@ def in_parallel(work, count: int = 8) -> list:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_oa_1_parallel_requests_do_not_exceed_five_codes_an_hour(owner):
+def test_portal_sign_in_parallel_requests_do_not_exceed_five_codes_an_hour(owner):
     in_parallel(lambda: login_code_issue(identifier=OWNER_EMAIL))
     assert LoginCode.objects.filter(user=owner).count() == 5
     assert DBTaskResult.objects.count() == 5
 
 
 @pytest.mark.django_db(transaction=True)
-def test_oa_1_parallel_tries_use_a_code_once_and_its_attempts_exactly(owner):
+def test_portal_sign_in_parallel_tries_use_a_code_once_and_its_attempts_exactly(owner):
     code = request_code(OWNER_EMAIL)
     wrong = "000000" if code != "000000" else "111111"
     in_parallel(lambda: login_code_verify(identifier=OWNER_EMAIL, code=wrong))
@@ -350,14 +350,14 @@ def test_oa_1_parallel_tries_use_a_code_once_and_its_attempts_exactly(owner):
     assert [user.pk for user in signed_in if user is not None] == [owner.pk]
 
 
-def test_oa_1_the_plain_code_is_never_stored(owner):
+def test_portal_sign_in_the_plain_code_is_never_stored(owner):
     code = request_code(OWNER_EMAIL)
     stored = [str(row) for row in DBTaskResult.objects.values_list("args_kwargs", "return_value")]
     stored += [LoginCode.objects.get().code_hash]
     assert all(code not in text for text in stored)
 
 
-def test_oa_1_a_retried_send_mails_no_second_code(owner):
+def test_portal_sign_in_a_retried_send_mails_no_second_code(owner):
     from estatedesk.owners.tasks import login_code_send
 
     request_code(OWNER_EMAIL)
@@ -366,7 +366,7 @@ def test_oa_1_a_retried_send_mails_no_second_code(owner):
     assert len(mail.outbox) == 1
 
 
-def test_oa_1_old_codes_are_pruned(owner):
+def test_portal_sign_in_old_codes_are_pruned(owner):
     with time_machine.travel(NOON, tick=False):
         login_code_issue(identifier=OWNER_EMAIL)
     assert login_code_prune(now=NOON + timedelta(hours=2)) == 0  # still counts towards the hourly limit
@@ -374,7 +374,7 @@ def test_oa_1_old_codes_are_pruned(owner):
     assert not LoginCode.objects.exists()
 
 
-def test_oa_1_code_pages_lead_the_way(owner, login):
+def test_portal_sign_in_code_pages_lead_the_way(owner, login):
     # the second step without the first goes back to the first
     response = english().get(reverse("owners:portal_code_verify"))
     assert response["Location"] == reverse("owners:portal_code_request")
@@ -382,7 +382,7 @@ def test_oa_1_code_pages_lead_the_way(owner, login):
     assert login(owner).get(reverse("owners:portal_code_request"))["Location"] == reverse("owners:portal")
 
 
-def test_oa_1_code_sign_in_returns_to_the_page_asked_for(owner):
+def test_portal_sign_in_code_sign_in_returns_to_the_page_asked_for(owner):
     client = english()
     profile = reverse("owners:portal_profile")
     client.post(f"{reverse('owners:portal_code_request')}?next={profile}", {"identifier": OWNER_EMAIL})
@@ -391,7 +391,7 @@ def test_oa_1_code_sign_in_returns_to_the_page_asked_for(owner):
     assert response["Location"] == profile
 
 
-def test_oa_1_code_sign_in_never_redirects_to_another_site(owner):
+def test_portal_sign_in_code_sign_in_never_redirects_to_another_site(owner):
     client = english()
     client.post(
         f"{reverse('owners:portal_code_request')}?next=https://evil.invalid/", {"identifier": OWNER_EMAIL}
@@ -448,7 +448,7 @@ def test_ch_3_portal_for_an_account_without_a_unit_says_so(world):
     assert 'data-testid="no-unit"' in response.content.decode()
 
 
-def test_oa_1_anonymous_visitors_are_sent_to_the_login_page(world):
+def test_portal_sign_in_anonymous_visitors_are_sent_to_the_login_page(world):
     for name in ("owners:portal", "owners:portal_profile"):
         response = Client().get(reverse(name))
         assert response.status_code == 302
@@ -560,7 +560,7 @@ def test_oa_1_invalid_or_unchanged_details_are_explained_not_saved(world):
 
 
 @pytest.mark.parametrize("persona", ["outsider", "supervisor_a", "nobody", "sysadmin"])
-def test_oa_1_profile_for_someone_who_is_not_a_resident_is_a_clear_page(world, persona):
+def test_portal_profile_for_someone_who_is_not_a_resident_is_a_clear_page(world, persona):
     response = english(getattr(world, persona)).get(reverse("owners:portal_profile"))
     assert response.status_code == 403
     body = response.content.decode()
@@ -571,7 +571,7 @@ def test_oa_1_profile_for_someone_who_is_not_a_resident_is_a_clear_page(world, p
     assert not ContactChangeRequest.objects.exists()
 
 
-def test_oa_1_profile_shows_nothing_of_the_neighbours(world):
+def test_portal_profile_shows_nothing_of_the_neighbours(world):
     body = english(world.owner_a).get(reverse("owners:portal_profile")).content.decode()
     assert OWNER_PHONE in body
     assert "13900005678" not in body

@@ -119,7 +119,7 @@ def test_portal_sign_in_phone_sign_in_with_wrong_password_is_refused(world, phon
     assert signed_in_user_id(client) is None
 
 
-def test_portal_sign_in_a_number_shared_by_two_accounts_signs_in_nobody(world, phone_login, django_user_model):
+def test_portal_sign_in_a_shared_number_signs_in_nobody(world, phone_login, django_user_model):
     spouse_account = django_user_model.objects.create_user(username="spouse", password=PASSWORD)
     spouse = Resident.objects.create(name="沈太太", user=spouse_account)
     ResidentPhone.objects.create(resident=spouse, number=OWNER_PHONE, last4="1234")
@@ -206,7 +206,7 @@ def test_portal_sign_in_code_request_answers_alike_for_unknown_and_known_identif
     assert [m.to for m in mail.outbox] == [[OWNER_EMAIL]]
 
 
-def test_portal_sign_in_unknown_phone_staff_account_and_shared_email_get_no_code(owner, world, django_user_model):
+def test_portal_sign_in_unknown_phone_staff_and_shared_email_get_no_code(owner, world, django_user_model):
     world.agent_a.email = "agent@example.invalid"
     world.agent_a.save(update_fields=["email"])
     spouse_account = django_user_model.objects.create_user(username="spouse", email=OWNER_EMAIL)

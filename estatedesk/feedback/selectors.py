@@ -401,11 +401,14 @@ def _signed(record: ExecutionRecord | None) -> dict[str, str]:
     return signed
 
 
-def execution_record_rows(*, item: FeedbackItem, record: ExecutionRecord | None = None) -> list[RecordRow]:
+_UNREAD: Any = object()  # `record` not given: read it here (None means the item has no record yet)
+
+
+def execution_record_rows(*, item: FeedbackItem, record: ExecutionRecord | None = _UNREAD) -> list[RecordRow]:
     """The eight rows of 附表二 in the form's order, as stored (the workflow fills the executor and the
     time, the customer's rating the customer acceptance): what the item page and the PDF both show.
     `record`: the item's record when the caller has read it (`execution_record_for`)."""
-    record = record if record is not None else execution_record_for(item=item)
+    record = execution_record_for(item=item) if record is _UNREAD else record
     values = _record_values(item, record)
     signed = _signed(record)
     return [

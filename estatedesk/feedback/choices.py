@@ -79,6 +79,11 @@ class EventKind(models.TextChoices):
     EMAIL_REPLY = "email_reply", _("Email reply")
     EXECUTION_RECORD = "execution_record", _("Execution record changed")
     RECLASSIFIED = "reclassified", _("Reclassified")
+    APPOINTMENT = "appointment", _("Appointment agreed with the customer")
+    CHASED = "chased", _("Chased by the customer")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the customer")
+    INFO_ADDED = "info_added", _("Information added by the customer")
+    HANDED_OVER = "handed_over", _("Handed over")
 
 
 class InformedBy(models.TextChoices):

@@ -124,6 +124,8 @@ class FeedbackItem(TimeStampedModel):
     contacted_at = models.DateTimeField(_("supervisor contacted at"), null=True, blank=True)
     opinion_recorded_at = models.DateTimeField(_("handling opinion received at"), null=True, blank=True)
     arranged_at = models.DateTimeField(_("arranged at"), null=True, blank=True)
+    # the visit time agreed with the customer (issue 11); the customer sees it in the portal
+    appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
     acted_at = models.DateTimeField(_("acted on at"), null=True, blank=True)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     customer_informed_at = models.DateTimeField(_("customer informed at"), null=True, blank=True)

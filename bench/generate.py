@@ -230,6 +230,7 @@ ITEM_COLUMNS = [
     "contacted_at",
     "opinion_recorded_at",
     "arranged_at",
+    "appointment_at",
     "acted_at",
     "handled_at",
     "customer_informed_at",
@@ -461,6 +462,7 @@ def _item_rows(
             when(contacted),
             when(opinion),
             when(arranged),
+            None,  # appointment_at
             when(acted),
             when(handled),
             when(informed),

@@ -1,19 +1,26 @@
 """Photos of a feedback item (before and after a repair, a patrol finding, what an owner sends): at most five
 of at most 10 MB, each one an image Pillow can read; stored through Django's storage API under random names,
-downloadable only by those who may see the item."""
+downloadable only by those who may see the item.
+
+Each photo also gets a thumbnail (at most 320 px a side, JPEG, turned upright from its EXIF orientation) for
+the item page's grid, stored beside it through the storage API (`<name>.thumb.jpg`); a picture that came
+without one (an emailed picture, a photo from before thumbnails) gets it the first time it is asked for.
+Phones downscale a photo before sending it (static/feedback/photo-resize.js); the cap here stays."""
 
 from __future__ import annotations
 
+import io
 import uuid
 import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from estatedesk.common.errors import DomainError
 from estatedesk.feedback import events
@@ -23,6 +30,9 @@ from estatedesk.org.permissions import require
 MAX_PHOTOS = 5
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 PHOTO_FORMATS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif"}
+PICTURE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})  # served inline
+THUMBNAIL_SIZE = (320, 320)
+THUMBNAIL_QUALITY = 80
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,7 @@ def photos_save(*, item: FeedbackItem, photos: list[Photo], uploader: Any) -> li
             content=photo.upload,
             uploader=uploader,
         )
+        thumbnail_ensure(attachment=attachment)
         names.append(attachment.name)
     return names
 
@@ -121,3 +132,41 @@ def feedback_photos_add(*, actor: Any, item: FeedbackItem, photos: list[Uploaded
     if names:
         events.attachments_added(item=item, actor=actor, names=names)
     return len(names)
+
+
+# --- thumbnails -------------------------------------------------------------------------------------------
+
+
+def thumbnail_name(attachment: Attachment) -> str:
+    stem = (attachment.file.name or "").rsplit(".", 1)[0]
+    return f"{stem}.thumb.jpg"
+
+
+def thumbnail_ensure(*, attachment: Attachment) -> str | None:
+    """The storage name of the attachment's thumbnail, made now if it is missing; None when the file is not
+    a picture Pillow can read safely (or is gone from storage)."""
+    if attachment.content_type not in PICTURE_TYPES or not attachment.file.name:
+        return None
+    storage = attachment.file.storage
+    name = thumbnail_name(attachment)
+    if storage.exists(name):
+        return name
+    try:
+        with attachment.file.open("rb") as handle, warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(handle) as image:
+                image.draft("RGB", THUMBNAIL_SIZE)  # JPEG: decode at a fraction of the size
+                picture = ImageOps.exif_transpose(image).convert("RGB")
+        picture.thumbnail(THUMBNAIL_SIZE)
+        buffer = io.BytesIO()
+        picture.save(buffer, format="JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        ValueError,
+        SyntaxError,
+    ):
+        return None
+    return storage.save(name, ContentFile(buffer.getvalue()))

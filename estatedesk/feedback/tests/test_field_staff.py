@@ -347,3 +347,19 @@ def test_item_page_includes_the_downscaling_script_on_its_photo_input(world, sta
     page = staff(world.agent_a).get(reverse("feedback:item_detail", args=[item.reference])).content.decode()
     assert "feedback/photo-resize" in page
     assert 'name="photos" accept="image/*" multiple data-downscale' in page
+
+
+def test_owner_photo_forms_downscale_and_their_routes_take_a_downscaled_photo(world, login):
+    from estatedesk.common.resilience import request_body_limit
+
+    item = register(world, resident=world.owner_a.resident, unit=world.unit_a)
+    page = login(world.owner_a).get(reverse("feedback_portal:new")).content.decode()
+    assert "feedback/photo-resize" in page
+    assert "data-downscale" in page
+    # the routes that take photos take five photos at the cap, not the 2 MB of an ordinary form
+    for url in (
+        reverse("feedback:item_photos", args=[item.reference]),
+        reverse("feedback_portal:new"),
+        reverse("feedback_portal:item", args=[item.reference]),
+    ):
+        assert request_body_limit(url) > 5 * MAX_PHOTO_BYTES

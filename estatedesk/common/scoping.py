@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -55,7 +56,7 @@ class Scope:
             roles |= self.roles_by_project.get(project_id, frozenset())
         return frozenset(roles)
 
-    @property
+    @cached_property  # asked for by every menu entry of every page: computed once per scope
     def all_roles(self) -> frozenset[str]:
         roles = set(self.roles_global)
         for group in (*self.roles_by_branch.values(), *self.roles_by_project.values()):

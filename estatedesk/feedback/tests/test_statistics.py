@@ -225,6 +225,22 @@ def test_fb_7_sla_compliance_per_clock_counts_met_late_overdue_and_running(world
     ]
 
 
+def test_fb_7_the_same_question_asked_later_counts_a_clock_that_ran_out_since_as_breached(world):
+    # given a complaint whose contact clock runs out at 10:00 (the query is compiled once and reused)
+    item = register(world, registered_at=local(2026, 11, 2, 9, 0))
+    stamp(item, contact_due_at=local(2026, 11, 2, 10, 0))
+
+    def contact_at(now):
+        stats = month_statistics(user=world.agent_a, month=NOVEMBER, now=now)
+        clock = next(clock for clock in stats.clocks if clock.clock == "contact")
+        return clock.running, clock.breached
+
+    # when asked at 09:30 and again at 10:30, then again for October
+    assert contact_at(local(2026, 11, 2, 9, 30)) == (1, 0)
+    assert contact_at(local(2026, 11, 2, 10, 30)) == (0, 1)
+    assert month_statistics(user=world.agent_a, month=date(2026, 10, 1), now=TODAY).total == 0
+
+
 def test_fb_7_page_shows_clock_compliance(world, staff):
     item = register(world, registered_at=local(2026, 11, 2, 9, 0))
     stamp(item, contact_due_at=local(2026, 11, 2, 10, 0), contacted_at=local(2026, 11, 2, 9, 30))

@@ -363,3 +363,52 @@ def test_owner_photo_forms_downscale_and_their_routes_take_a_downscaled_photo(wo
         reverse("feedback_portal:item", args=[item.reference]),
     ):
         assert request_body_limit(url) > 5 * MAX_PHOTO_BYTES
+
+
+# --- handling done and customer service told, in one action (R-FB-5) ------------------------------------
+
+
+def test_fb_5_executor_finishes_and_tells_customer_service_in_one_step(world, crew):
+    from estatedesk.feedback.models import ExecutionRecord
+    from estatedesk.feedback.services import feedback_item_step
+
+    item = walk(world, register(world), until="start")
+    item = feedback_item_step(
+        actor=world.executor_a,
+        item=item,
+        step="complete_and_inform_cs",
+        version=item.version,
+        note="阀门已更换 Valve replaced.",
+    )
+    assert (item.status, item.result) == (Status.CS_INFORMED, "阀门已更换 Valve replaced.")
+    assert item.handled_at is not None
+    assert ExecutionRecord.objects.get(item=item).executed_at == item.handled_at
+    (event,) = TimelineEvent.objects.filter(
+        item=item, kind=EventKind.TRANSITION, data__step="complete_and_inform_cs"
+    )
+    assert (event.from_status, event.to_status) == (Status.IN_PROGRESS, Status.CS_INFORMED)
+    assert Notification.objects.filter(user=world.agent_a, title__contains=item.reference).exists()
+    # customer service goes on from there as after "inform_cs"
+    item = feedback_item_step(
+        actor=world.agent_a,
+        item=item,
+        step="inform_customer",
+        version=item.version,
+        note="Told the owner.",
+        data={"how": "phone"},
+    )
+    assert item.status == Status.CUSTOMER_INFORMED
+
+
+def test_fb_5_the_one_step_needs_what_was_done_and_is_for_those_who_work(world, crew):
+    from estatedesk.feedback.services import feedback_item_step
+
+    item = walk(world, register(world), until="start")
+    with pytest.raises(DomainError):
+        feedback_item_step(
+            actor=world.executor_a, item=item, step="complete_and_inform_cs", version=item.version, note=""
+        )
+    with pytest.raises(PermissionDenied):
+        feedback_item_step(
+            actor=world.agent_a, item=item, step="complete_and_inform_cs", version=item.version, note="x"
+        )

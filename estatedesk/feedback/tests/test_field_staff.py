@@ -412,3 +412,19 @@ def test_fb_5_the_one_step_needs_what_was_done_and_is_for_those_who_work(world, 
         feedback_item_step(
             actor=world.agent_a, item=item, step="complete_and_inform_cs", version=item.version, note="x"
         )
+
+
+def test_hand_over_api_answers_200_then_404_outsider_403_wrong_role_400_no_reason(world, crew):
+    from estatedesk.feedback.tests.helpers import add_member
+    from estatedesk.org.choices import Role
+
+    colleague = add_member(world, "executor_a2", Role.EXECUTOR, project=world.project_a)
+    item = walk(world, register(world), until="arrange")
+    url = reverse("api-feedback-item-hand-over", args=[item.reference])
+    data = {"executor_id": colleague.pk, "note": "换人 Someone else goes."}
+    assert api_for(world.outsider).post(url, data, format="json").status_code == 404
+    assert api_for(world.agent_a).post(url, data, format="json").status_code == 403
+    assert_error(api_for(world.pm_a).post(url, {"executor_id": colleague.pk}, format="json"), 400, "invalid")
+    response = api_for(world.executor_a).post(url, data, format="json")
+    assert response.status_code == 200, response.content
+    assert FeedbackItem.objects.get(pk=item.pk).executor == colleague

@@ -39,3 +39,9 @@ class EmailChangeStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed by the account holder")
     REPORTED = "reported", _("Reported as not asked for")
     REPLACED = "replaced", _("Replaced or withdrawn")
+
+
+class AccountRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the service centre")
+    CONFIRMED = "confirmed", _("Confirmed, invitation issued")
+    DECLINED = "declined", _("Declined")

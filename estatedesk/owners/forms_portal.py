@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from estatedesk.org.models import Project
 from estatedesk.owners.choices import ContactPreference
 
 MIN_PHONE_FIELDS = 3
@@ -95,3 +96,71 @@ class ContactDetailsForm(forms.Form):
         for index, number in enumerate(values.get("phones", []), start=1):
             initial[f"phone_{index}"] = number
         return initial
+
+
+class ActivationForm(forms.Form):
+    """Activating an owner account: the code from the invitation, the phone on file, a new password."""
+
+    code = forms.CharField(
+        label=_("Activation code"),
+        max_length=30,
+        help_text=_("The 12 letters and digits on your invitation, e.g. ABCD-EFGH-JKLM."),
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+    phone = forms.CharField(
+        label=_("Your phone number"),
+        max_length=30,
+        help_text=_("The number the service centre has on file for you."),
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
+    password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class AccountRequestForm(forms.Form):
+    """An owner asks for a portal account: the project, the unit, the phone on file and the name."""
+
+    project = forms.ModelChoiceField(
+        label=_("Residential community"), queryset=Project.objects.none(), empty_label="—"
+    )
+    unit_label = forms.CharField(
+        label=_("Unit"), max_length=40, help_text=_("Building-entrance-room, e.g. 1-1-101.")
+    )
+    phone = forms.CharField(
+        label=_("Your phone number"),
+        max_length=30,
+        help_text=_("The number the service centre has on file for you."),
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def __init__(self, *args: Any, projects: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects  # type: ignore[attr-defined]
+
+
+class InvitationForm(forms.Form):
+    """Staff: invite by a printed letter (and on screen) or by email to the archived email."""
+
+    by_email = forms.BooleanField(required=False)

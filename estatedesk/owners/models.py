@@ -13,11 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from estatedesk.common.models import TimeStampedModel
 from estatedesk.common.scoping import EVERYTHING, NO_ROWS, Scope, ScopedManager
 from estatedesk.org.models import Project, Unit
 from estatedesk.owners.choices import (
+    AccountRequestStatus,
     ChangeRequestStatus,
     ContactPreference,
     EmailChangeStatus,
@@ -38,7 +40,7 @@ class Resident(TimeStampedModel):
         blank=True,
         related_name="resident",
     )
-    name = models.CharField(_("name"), max_length=60, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60, db_index=True)
     name_initials = models.CharField(_("pinyin initials"), max_length=30, blank=True, db_index=True)
     email = models.EmailField(_("email"), blank=True)
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
@@ -395,6 +397,96 @@ class LoginCode(models.Model):
 
     def __str__(self) -> str:
         return f"code for {self.user_id} until {self.expires_at:%H:%M}"
+
+
+class PortalInvitation(models.Model):
+    """An invitation to the owner portal (issue 11): a one-time activation code for one resident, stored
+    hashed (SHA-256 of a random code from `secrets`: the code is looked up by its hash), valid until
+    `expires_at`, used once; a newer invitation revokes the older ones. An invitation sent by email has
+    no hash until the send task draws its code (the plain code is never written to the database)."""
+
+    resident = models.ForeignKey(
+        Resident, verbose_name=_("resident"), on_delete=models.CASCADE, related_name="portal_invitations"
+    )
+    code_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    emailed_to = models.EmailField(_("sent to"), blank=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("portal invitation")
+        verbose_name_plural = _("portal invitations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.resident_id} until {self.expires_at:%Y-%m-%d}"
+
+    @classmethod
+    def scope_filter(cls, scope: Scope) -> Q:
+        return _of_current_residents(scope, owner=NO_ROWS)
+
+
+class AccountRequest(TimeStampedModel):
+    """An owner's request for a portal account (issue 11): the phone, the unit and the name they typed,
+    waiting for the service centre, who confirm it (an invitation for the matching resident) or decline."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="+"
+    )
+    unit_label = models.CharField(_("unit"), max_length=40)
+    phone = models.CharField(_("phone"), max_length=24)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AccountRequestStatus.choices,
+        default=AccountRequestStatus.PENDING,
+        db_index=True,
+    )
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("resident"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("account request")
+        verbose_name_plural = _("account requests")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.unit_label} ({self.get_status_display()})"
+
+    @classmethod
+    def scope_filter(cls, scope: Scope) -> Q:
+        return scope.project_q("project_id") if scope.is_staff_member else NO_ROWS
 
 
 def _of_current_residents(scope: Scope, *, owner: Q) -> Q:

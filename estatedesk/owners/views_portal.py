@@ -13,10 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -24,13 +26,23 @@ from django.views.decorators.http import require_http_methods
 from estatedesk.common.clientip import client_ip
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
-from estatedesk.owners import email_change, portal_login, selectors, selectors_portal, services
+from estatedesk.org.models import Project
+from estatedesk.owners import email_change, invitations, portal_login, selectors, selectors_portal, services
 from estatedesk.owners.auth import is_staff_account
 from estatedesk.owners.choices import ChangeRequestStatus, ContactPreference
-from estatedesk.owners.forms_portal import CodeRequestForm, CodeVerifyForm, ContactDetailsForm
+from estatedesk.owners.forms_portal import (
+    AccountRequestForm,
+    ActivationForm,
+    CodeRequestForm,
+    CodeVerifyForm,
+    ContactDetailsForm,
+)
 
 CODE_IDENTIFIER_SESSION_KEY = "owners.portal_code_identifier"
 CODE_NEXT_SESSION_KEY = "owners.portal_code_next"
+CODE_PURPOSE_SESSION_KEY = "owners.portal_code_purpose"
+PASSWORD_RESET_SESSION_KEY = "owners.password_reset_at"  # noqa: S105 - a session key, not a password
+PASSWORD_RESET_VALID_SECONDS = 15 * 60
 CODE_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -161,8 +173,9 @@ def portal_code_request(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _code_requested(request: HttpRequest, identifier: str) -> HttpResponse:
+def _code_requested(request: HttpRequest, identifier: str, *, purpose: str = "sign_in") -> HttpResponse:
     request.session[CODE_IDENTIFIER_SESSION_KEY] = identifier
+    request.session[CODE_PURPOSE_SESSION_KEY] = purpose
     next_url = request.POST.get("next", "") or request.GET.get("next", "")
     if url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -204,9 +217,13 @@ def portal_code_verify(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 next_url = request.session.get(CODE_NEXT_SESSION_KEY, "")
+                purpose = request.session.get(CODE_PURPOSE_SESSION_KEY, "sign_in")
                 login(request, user, backend=CODE_BACKEND)
                 request.session.pop(CODE_IDENTIFIER_SESSION_KEY, None)
                 request.session.pop(CODE_NEXT_SESSION_KEY, None)
+                if purpose == "reset":
+                    request.session[PASSWORD_RESET_SESSION_KEY] = int(timezone.now().timestamp())
+                    return redirect("owners:portal_password_set")
                 if next_url and url_has_allowed_host_and_scheme(
                     next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
                 ):
@@ -259,3 +276,111 @@ def portal_email_report(request: HttpRequest, token: str) -> HttpResponse:
 
 def _email_change_page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
     return render(request, "owners/portal_email_change.html", context, status=status)
+
+
+# --- accounts for owners (issue 11): activation, requests, a lost password ---------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def portal_activate(request: HttpRequest) -> HttpResponse:
+    """The page an invitation names (its QR code, or the emailed link): the code, the phone on file and a
+    password make the owner's account, and sign them in."""
+    if request.user.is_authenticated:
+        return redirect("owners:portal")
+    form = ActivationForm(request.POST or None, initial={"code": request.GET.get("code", "")[:30]})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                user = invitations.invitation_activate(
+                    code=form.cleaned_data["code"],
+                    phone=form.cleaned_data["phone"],
+                    password=form.cleaned_data["password1"],
+                    client_address=client_ip(request),
+                )
+            except DomainError as error:
+                if "password" in error.fields:
+                    error.fields["password1"] = error.fields.pop("password")
+                add_domain_error(form, error)
+                status = error.status
+            else:
+                login(request, user, backend=CODE_BACKEND)
+                messages.success(request, _("Welcome! Your account is active."))
+                return redirect("owners:portal")
+    return render(request, "owners/portal_activate.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def portal_account_request(request: HttpRequest) -> HttpResponse:
+    """An owner without an invitation asks for an account; the service centre confirms it."""
+    if request.user.is_authenticated:
+        return redirect("owners:portal")
+    projects = Project.objects.filter(is_active=True).order_by("name", "code")
+    form = AccountRequestForm(request.POST or None, projects=projects)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                invitations.account_request_submit(
+                    project=form.cleaned_data["project"],
+                    unit_label=form.cleaned_data["unit_label"],
+                    phone=form.cleaned_data["phone"],
+                    name=form.cleaned_data["name"],
+                    client_address=client_ip(request),
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+                status = error.status
+            else:
+                return render(request, "owners/portal_account_request.html", {"done": True})
+    return render(request, "owners/portal_account_request.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def portal_password_forgot(request: HttpRequest) -> HttpResponse:
+    """A lost password: a one-time code to the email on file (as for signing in), then a new password."""
+    if request.user.is_authenticated:
+        return redirect("owners:portal")
+    form = CodeRequestForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            identifier = form.cleaned_data["identifier"].strip()
+            try:
+                portal_login.login_code_issue(identifier=identifier, client_address=client_ip(request))
+            except DomainError as error:
+                add_domain_error(form, error)
+                status = error.status
+            else:
+                return _code_requested(request, identifier, purpose="reset")
+    return render(
+        request,
+        "owners/portal_password_forgot.html",
+        {"form": form, "valid_minutes": _minutes()},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_password_set(request: HttpRequest) -> HttpResponse:
+    """The new password, right after signing in with a code from the "forgot password" page (within
+    PASSWORD_RESET_VALID_SECONDS); anyone else changes their password with the old one."""
+    owner: Any = request.user
+    started = request.session.get(PASSWORD_RESET_SESSION_KEY)
+    fresh = isinstance(started, int) and timezone.now().timestamp() - started < PASSWORD_RESET_VALID_SECONDS
+    if not fresh or is_staff_account(owner):
+        return render(request, "owners/portal_password_set.html", {"form": None}, status=403)
+    form = SetPasswordForm(owner, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        request.session.pop(PASSWORD_RESET_SESSION_KEY, None)
+        messages.success(request, _("Your new password is saved."))
+        return redirect("owners:portal")
+    return render(
+        request, "owners/portal_password_set.html", {"form": form}, status=400 if form.errors else 200
+    )

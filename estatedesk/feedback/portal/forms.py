@@ -24,7 +24,8 @@ class MultipleImageField(forms.FileField):
     """Several files in one input; always cleans to a list (empty when none was chosen)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/*"}))
+        # data-downscale: phone photos are made smaller before they are sent (feedback/photo-resize.js)
+        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/*", "data-downscale": ""}))
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
@@ -51,7 +52,7 @@ class FeedbackReportForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("What is it?"), choices=Kind.choices, initial=Kind.REPAIR, widget=forms.RadioSelect
     )
-    category = forms.ChoiceField(label=_("Area"), choices=[("", "—"), *Category.choices])
+    category = forms.ChoiceField(label=_("Category"), choices=[("", "—"), *Category.choices])
     description = forms.CharField(
         label=_("What happened?"),
         max_length=4000,
@@ -112,4 +113,29 @@ class RatingForm(forms.Form):
     rating = forms.ChoiceField(label=_("How did we do?"), choices=Rating.choices, widget=forms.RadioSelect)
     comment = forms.CharField(
         label=_("Comment"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AddInformationForm(forms.Form):
+    """The owner adds words or photos to their open request (issue 11)."""
+
+    text = forms.CharField(
+        label=_("What would you like to add?"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photos = MultipleImageField(
+        label=_("Photos"),
+        help_text=_("Up to %(count)s photos, %(size)s MB each.")
+        % {"count": MAX_PHOTOS, "size": MAX_PHOTO_BYTES // (1024 * 1024)},
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you withdraw it? (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

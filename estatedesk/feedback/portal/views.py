@@ -4,6 +4,8 @@
   signed in or not (a phone number is then required, and submissions are limited per address);
 - `new`: a signed-in owner reports a problem about one of their own units;
 - `mine` and `rate`: the owner's own items with their public timeline, and the A/B/C rating once done;
+- `item`: one of the owner's own items (issue 11): its steps in words, the department, the technician and
+  the appointment; add information or photos, chase (催办), withdraw;
 - `qr_sheet`: the printable sheet of a project's QR codes, one card per building and common area, for staff.
 
 Thin views: the rules live in `services` / `services_portal`, the reads in `selectors_portal`.
@@ -23,13 +25,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from estatedesk.common.clientip import client_ip
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
-from estatedesk.feedback import services
+from estatedesk.feedback import notices, services
+from estatedesk.feedback.additions import feedback_item_add_information
 from estatedesk.feedback.choices import Channel
 from estatedesk.feedback.intake import qr
 from estatedesk.feedback.intake.registration import ItemInput
 from estatedesk.feedback.portal import selectors as selectors_portal
 from estatedesk.feedback.portal import services as services_portal
-from estatedesk.feedback.portal.forms import FeedbackReportForm, RatingForm
+from estatedesk.feedback.portal.forms import AddInformationForm, FeedbackReportForm, RatingForm, WithdrawForm
+from estatedesk.notifications.services import notifications_mark_read
 from estatedesk.org.permissions import can
 from estatedesk.owners.selectors_portal import portal_resident
 
@@ -160,6 +164,59 @@ def mine(request: HttpRequest) -> HttpResponse:
         user=request.user, page_number=request.GET.get("page"), per_page=ITEMS_PER_PAGE
     )
     return render(request, "feedback/portal_mine.html", {"resident": resident, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item(request: HttpRequest, reference: str) -> HttpResponse:
+    """One of the owner's own requests (404 for anyone else's). POST `action`: "add" (information or
+    photos), "chase" or "withdraw"; each answers with the page again (a redirect when it worked)."""
+    detail = selectors_portal.owner_item_detail(user=request.user, reference=reference)
+    notifications_mark_read(user=request.user, group_key=notices.item_group_key(detail))  # issue 11: opened
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    add_form = AddInformationForm(
+        request.POST if action == "add" else None, request.FILES if action == "add" else None
+    )
+    withdraw_form = WithdrawForm(request.POST if action == "withdraw" else None)
+    status = 200
+    if request.method == "POST":
+        try:
+            if action == "add" and add_form.is_valid():
+                feedback_item_add_information(
+                    actor=request.user,
+                    item=detail,
+                    text=add_form.cleaned_data["text"],
+                    via=Channel.PORTAL,
+                    photos=add_form.cleaned_data["photos"],
+                )
+                messages.success(request, _("Thank you. We have added it to your request."))
+                return redirect("feedback_portal:item", reference=reference)
+            if action == "chase":
+                services_portal.feedback_item_chase(actor=request.user, item=detail)
+                messages.success(request, _("We have reminded the supervisor of your request."))
+                return redirect("feedback_portal:item", reference=reference)
+            if action == "withdraw" and withdraw_form.is_valid():
+                services_portal.feedback_item_withdraw(
+                    actor=request.user, item=detail, reason=withdraw_form.cleaned_data["reason"]
+                )
+                messages.success(request, _("Your request is withdrawn."))
+                return redirect("feedback_portal:item", reference=reference)
+            status = 400
+        except DomainError as error:
+            status = error.status
+            if action == "add" and add_form.is_valid():
+                add_domain_error(add_form, error)
+            else:
+                messages.error(request, error.message)
+        if status == 400 and not add_form.errors and not withdraw_form.errors:
+            messages.error(request, _("Choose what to do."))
+        detail = selectors_portal.owner_item_detail(user=request.user, reference=reference)
+    return render(
+        request,
+        "feedback/portal_item.html",
+        {"item": detail, "add_form": add_form, "withdraw_form": withdraw_form},
+        status=status,
+    )
 
 
 @login_required

@@ -101,6 +101,10 @@ def test_oa_1_staff_invite_prints_a_letter_the_owner_activates_and_then_signs_in
     assert owner.get(reverse("owners:portal")).status_code == 200
     # and the owner signs in again with phone + password
     assert password_sign_in("139 0000 5678", NEW_PASSWORD) == neighbour.user.pk
+    # and the resident page says so, without the invite button
+    page = staff.get(reverse("owners:resident_detail", args=[neighbour.pk])).content.decode()
+    assert 'data-testid="has-portal-account"' in page
+    assert 'data-testid="invite"' not in page
 
 
 def test_oa_1_an_invited_owner_signs_in_with_a_code_to_the_archived_email(world, neighbour):

@@ -19,6 +19,8 @@ from django.utils import timezone
 from PIL import Image
 
 from estatedesk.common.errors import DomainError
+from estatedesk.common.testing import assert_queries_do_not_grow
+from estatedesk.feedback.additions import feedback_item_add_information
 from estatedesk.feedback.choices import Category, Channel, EventKind, Kind, Status
 from estatedesk.feedback.intake.registration import ItemInput, feedback_item_register
 from estatedesk.feedback.models import FeedbackItem, TimelineEvent
@@ -270,3 +272,26 @@ def test_owner_chases_and_withdraws_through_the_api_with_the_same_rules(world, i
     assert_error(
         owner.post(f"/api/feedback/items/{item.reference}/withdrawal/"), 409, "feedback.not_withdrawable"
     )
+
+
+def test_owner_item_page_makes_as_many_queries_with_many_events_and_photos(world, item):
+    # given a request with one added information and one photo already
+    client = english(world.owner_a)
+    client.post(page_of(item), {"action": "add", "text": "first words", "photos": [photo("first.png")]})
+
+    def add_rows() -> list[str]:
+        markers = []
+        for number in range(4):
+            text = f"more words {number}"
+            feedback_item_add_information(
+                actor=world.owner_a,
+                item=item,
+                text=text,
+                via=Channel.PORTAL,
+                photos=[photo(f"p{number}.png")],
+            )
+            markers.append(text)
+        return markers
+
+    # then the page reads the same number of queries with five of each
+    assert_queries_do_not_grow(client, page_of(item), add_rows, ceiling=40)

@@ -122,7 +122,7 @@ def test_field_phone_12_mb_photo_goes_through_downscaled_and_opens_in_the_viewer
     assert violations() == []
 
 
-def test_field_phone_tap_to_call_and_the_appointment_with_the_customer(page, log_in):
+def test_field_phone_tap_to_call_and_the_appointment_with_the_customer(page, log_in, screenshots):
     item = arranged_item()
     page.set_viewport_size(PHONE)
     log_in("executor_a")
@@ -145,6 +145,7 @@ def test_field_phone_tap_to_call_and_the_appointment_with_the_customer(page, log
     assert item.appointment_at == at
     assert TimelineEvent.objects.filter(item=item, kind=EventKind.APPOINTMENT, is_public=True).count() == 1
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshots("field-item")
 
 
 def test_field_phone_cancel_is_folded_and_asks_before_it_is_sent(page, log_in):

@@ -56,3 +56,9 @@ def tel_link(number: str | None) -> SafeString:
     if not uri:
         return format_html("{}", text)
     return format_html('<a class="tel-link nowrap" href="{}" data-testid="tel-link">{}</a>', uri, text)
+
+
+@register.filter
+def is_dialable(number: str | None) -> bool:
+    """Whether `tel_link` makes a link of the number (it is not masked, and is a number)."""
+    return bool(tel_uri(str(number or "")))

@@ -58,7 +58,8 @@ def test_tel_link_filter_links_a_number_and_leaves_a_masked_one_as_text():
 def test_item_page_links_the_contact_phone_and_the_phones_on_file(world, crew, staff):
     item = register(world, resident=world.owner_a.resident, unit=world.unit_a, contact_phone="13800001234")
     body = staff(world.agent_a).get(reverse("feedback:item_detail", args=[item.reference])).content.decode()
-    assert body.count('href="tel:+8613800001234"') == 2  # the contact phone and the resident's phone
+    # at the top of the page, and the contact phone and the resident's phone in the details
+    assert body.count('href="tel:+8613800001234"') == 3
 
 
 def test_hotline_and_resident_page_link_the_callers_phone(world, staff):

@@ -27,6 +27,18 @@ class LoginForm(AuthenticationForm):
     }
 
 
+class NotificationSettingsForm(forms.Form):
+    """The user's own notification settings on the profile page."""
+
+    daily_digest = forms.BooleanField(
+        label=_("Daily digest email at 08:00"),
+        required=False,
+        help_text=_(
+            "One email a day with the items you have unread notifications about; none when there are none."
+        ),
+    )
+
+
 class PasswordChangeForm(BasePasswordChangeForm):
     """Django's form; when the view was refused another old-password check (`refusal`), the old password is
     not checked at all and the form says how long to wait."""

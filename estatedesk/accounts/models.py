@@ -15,6 +15,8 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
     )
+    # one email a day at 08:00 with the items that have unread notifications (notifications/digest.py)
+    daily_digest = models.BooleanField(_("daily digest email at 08:00"), default=False)
 
     class Meta:
         verbose_name = _("user")

@@ -42,6 +42,13 @@ def user_set_language(*, actor: Any, language: str) -> None:
         actor.save(update_fields=["preferred_language"])
 
 
+def user_set_daily_digest(*, actor: Any, enabled: bool) -> None:
+    """The signed-in user's own choice of the daily digest email (notifications/digest.py)."""
+    if actor.is_authenticated and actor.daily_digest != enabled:
+        actor.daily_digest = enabled
+        actor.save(update_fields=["daily_digest"])
+
+
 def _audit_token(*, actor: Any, user: Any, before: str, after: str) -> None:
     audit_record(
         actor=actor,

@@ -3,17 +3,24 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from estatedesk.accounts.forms import LoginForm, PasswordChangeForm
-from estatedesk.accounts.services import password_check_hit, user_password_changed, user_set_language
+from estatedesk.accounts.forms import LoginForm, NotificationSettingsForm, PasswordChangeForm
+from estatedesk.accounts.services import (
+    password_check_hit,
+    user_password_changed,
+    user_set_daily_digest,
+    user_set_language,
+)
 from estatedesk.common.clientip import client_ip
 from estatedesk.common.errors import DomainError
 from estatedesk.common.ratelimit import Refusal
@@ -62,15 +69,25 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
+    """The user's account, scope and roles; POST saves their notification settings (the daily digest)."""
+    if request.method == "POST":
+        settings_form = NotificationSettingsForm(request.POST)
+        if settings_form.is_valid():
+            user_set_daily_digest(actor=request.user, enabled=settings_form.cleaned_data["daily_digest"])
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect("accounts:profile")
+    else:
+        settings_form = NotificationSettingsForm(
+            initial={"daily_digest": request.user.daily_digest}  # type: ignore[union-attr]
+        )
     # the user's own memberships through the reverse relation: accounts imports nothing of org
     memberships = (
         request.user.memberships.filter(is_active=True)  # type: ignore[union-attr,misc]
         .select_related("company", "branch", "project", "department")
         .order_by("level", "role")
     )
-    return render(
-        request, "accounts/profile.html", {"memberships": memberships, "scope": scope_for(request.user)}
-    )
+    context = {"memberships": memberships, "scope": scope_for(request.user), "settings_form": settings_form}
+    return render(request, "accounts/profile.html", context)
 
 
 @require_POST

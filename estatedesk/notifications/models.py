@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from email.utils import make_msgid, parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +18,9 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
+    # what it is about: notifications with one key are one row of the list and one in the bell's count, and
+    # are read together (the caller's key, else the link, else a key of its own: services.notify)
+    group_key = models.CharField(_("what it is about"), max_length=300, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -23,10 +28,36 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+            models.Index(fields=["user", "group_key"], name="notification_group"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.group_key:  # about its link, else about itself alone
+            self.group_key = self.url[:300] or f"notification:{uuid.uuid4().hex}"
+        super().save(*args, **kwargs)
+
+
+class DailyDigest(models.Model):
+    """The daily digest email sent to one user for one day (local date): at most one row, so a digest job
+    run twice for a day sends nothing more (notifications/digest.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("digest day"))
+    items = models.PositiveIntegerField(_("items listed"), default=0)
+    sent_at = models.DateTimeField(_("digest sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("daily digest")
+        verbose_name_plural = _("daily digests")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="daily_digest_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"
 
 
 def new_message_id() -> str:

@@ -24,11 +24,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from estatedesk.common.text import multi_line, one_line
 from estatedesk.notifications.choices import OutboxStatus
 from estatedesk.notifications.models import OutboundEmail
 
@@ -42,6 +45,7 @@ REQUEUE_AFTER = timedelta(minutes=10)  # a queued email not sent by then gets an
 SWEEP_BATCH = 200
 WORKER_DIED = "the worker stopped during the send; sending again"
 WORKER_DIED_LAST = "the worker stopped during the last attempt"
+NOT_AN_ADDRESS = "not one valid email address: not sent"
 
 Enqueue = Callable[[int], Any]  # enqueue the send task for an outbox email id
 
@@ -49,6 +53,26 @@ Enqueue = Callable[[int], Any]  # enqueue the send task for an outbox email id
 def retry_delay(attempts: int) -> timedelta:
     """The wait after the `attempts`-th failed attempt: 1, 2, 4, 8, 16 minutes (at most an hour)."""
     return min(MAX_RETRY_DELAY, FIRST_RETRY_DELAY * 2 ** max(0, min(attempts - 1, 20)))
+
+
+def outbound_email_queue(*, to: str, subject: str, body: str, enqueue: Enqueue) -> OutboundEmail:
+    """Queue an email: the row (queued, with its own Message-ID) and its send task (`enqueue`), in the
+    caller's transaction. Should the task be lost, the outbox sweep enqueues another after REQUEUE_AFTER.
+    The address and the subject become one line, the body loses its control characters (`common.text`); an
+    address that is not one valid address is never sent to: its row is failed at once, for staff to see.
+    (services.email_send is this with the send task; the daily digest passes the task itself.)"""
+    address = one_line(to)
+    values = {"to": address[:254], "subject": one_line(subject)[:200], "body": multi_line(body)}
+    try:
+        validate_email(address)
+    except ValidationError:
+        logger.warning("outbox: not sending to %r, not one valid email address", address[:254])
+        return OutboundEmail.objects.create(
+            **values, status=OutboxStatus.FAILED, last_error=NOT_AN_ADDRESS, next_attempt_at=None
+        )
+    message = OutboundEmail.objects.create(**values, next_attempt_at=timezone.now() + REQUEUE_AFTER)
+    enqueue(message.pk)
+    return message
 
 
 def _deliver(message: OutboundEmail) -> None:

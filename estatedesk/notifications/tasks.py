@@ -1,14 +1,15 @@
 """Background work of the outbox (notifications/outbox.py): send one email, enqueued with it; and the
-sweep every minute that puts back emails of dead workers and enqueues retries and lost sends."""
+sweep every minute that puts back emails of dead workers and enqueues retries and lost sends; and the
+daily digest email at 08:00 (notifications/digest.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.tasks import TaskContext, task
 
-from estatedesk.common.scheduling import periodic
-from estatedesk.notifications import outbox
+from estatedesk.common.scheduling import Daily, periodic
+from estatedesk.notifications import digest, outbox
 
 
 @task(takes_context=True)
@@ -30,3 +31,10 @@ def _enqueue(outbound_email_id: int) -> None:
 def outbox_sweep() -> dict[str, int]:
     """Emails left sending by a dead worker go back to the queue; due retries and lost sends are enqueued."""
     return outbox.outbox_sweep(enqueue=_enqueue)
+
+
+@periodic(name="notifications.daily_digest", at=Daily(time(8, 0)))
+@task(queue_name="periodic")
+def daily_digest() -> int:
+    """08:00: the daily digest email for those who chose it (notifications/digest.py); once a day."""
+    return digest.daily_digest_send(enqueue=_enqueue)

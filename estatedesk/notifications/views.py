@@ -7,14 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from estatedesk.common.access import has_capability
 from estatedesk.notifications import outbox, selectors, services
-from estatedesk.notifications.models import Notification
 
 OUTBOX_CAPABILITY = "notifications.outbox"
 FAILED_SHOWN = 200
@@ -22,9 +20,10 @@ FAILED_SHOWN = 200
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = list(selectors.notification_list(user=request.user)[:100])
+    """One row per thing the notifications are about (an item…), the latest first."""
     context = {
-        "notifications": notifications,
+        "groups": selectors.notification_groups(user=request.user),
+        "shown": selectors.GROUPS_SHOWN,
         "manages_outbox": has_capability(request.user, OUTBOX_CAPABILITY),
     }
     return render(request, "notifications/list.html", context)
@@ -33,12 +32,12 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark one as read and go to what it is about (only the user's own; others 404 alike)."""
+    """Mark what the notification is about as read (all its notifications) and go there. Only the user's
+    own: another user's, or one that does not exist, changes nothing and leads back to the list."""
     notification = selectors.notification_list(user=request.user).filter(pk=pk).first()
     if notification is None:
         return redirect("notifications:list")
-    if notification.read_at is None:
-        Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
+    services.notifications_mark_read(user=request.user, group_key=notification.group_key)
     target = notification.url if url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None) else ""
     return redirect(target or "notifications:list")
 
@@ -46,7 +45,15 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    selectors.notification_list(user=request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
+    """Mark all as read; with htmx the list and the bell are redrawn in place."""
+    services.notifications_mark_all_read(user=request.user)
+    if request.headers.get("HX-Request") == "true":
+        context = {
+            "groups": selectors.notification_groups(user=request.user),
+            "shown": selectors.GROUPS_SHOWN,
+        }
+        return render(request, "notifications/_read_all.html", context)
+    messages.success(request, _("All notifications are marked as read."))
     return redirect("notifications:list")
 
 
@@ -78,9 +85,8 @@ def outbox_resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def unread_count(request: HttpRequest) -> dict[str, int]:
-    """Context processor: the unread count for the header (one indexed COUNT)."""
+    """Context processor: the bell's number, things with unread notifications (one COUNT)."""
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    unread = selectors.notification_list(user=user).filter(read_at__isnull=True)
-    return {"unread_notifications": unread.count()}
+    return {"unread_notifications": selectors.unread_group_count(user=user)}

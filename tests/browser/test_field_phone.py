@@ -176,3 +176,29 @@ def test_field_phone_cancel_is_folded_and_asks_before_it_is_sent(page, log_in):
         form.get_by_test_id("step-submit-cancel").click()
     item.refresh_from_db()
     assert item.status == Status.CANCELLED
+
+
+def test_field_phone_owner_sends_a_12_mb_photo_from_the_portal_form(page, log_in, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    photo = tmp_path / "IMG_0002.jpg"
+    camera_photo(photo)
+    # given owner_a on a phone, on the portal's report form
+    page.set_viewport_size(PHONE)
+    log_in("owner_a")
+    page.goto("/f/new/")
+    form = page.get_by_test_id("report-form")
+    form.locator("[name=category]").select_option("engineering")
+    form.locator("[name=description]").fill("阳台漏水 The balcony is leaking.")
+    # when the camera photo is chosen and the report sent
+    form.locator("input[type=file][name=photos]").set_input_files(str(photo))
+    page.wait_for_selector("input[name=photos][data-downscaled='1']")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=report-form]').hasAttribute('data-downscaling')"
+    )
+    with page.expect_navigation():
+        form.get_by_test_id("report-submit").click()
+    # then the report is on file with the photo, made smaller in the browser
+    attachment = Attachment.objects.get(item__description__startswith="阳台漏水")
+    assert attachment.size < MAX_PHOTO_BYTES
+    with attachment.file.open("rb") as handle, Image.open(handle) as stored:
+        assert (stored.format, max(stored.size)) == ("JPEG", 2048)

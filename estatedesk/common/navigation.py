@@ -24,10 +24,22 @@ class NavItem:
 
 
 _items: dict[str, NavItem] = {}
+# a number shown beside a menu item (e.g. the work waiting on "Home"), given by an app that may not be the
+# item's own: badge(user) -> int, or None for no number
+_badges: dict[str, Callable[[Any], int | None]] = {}
 
 
 def register_nav(item: NavItem) -> None:
     _items[item.key] = item
+
+
+def register_nav_badge(key: str, badge: Callable[[Any], int | None]) -> None:
+    _badges[key] = badge
+
+
+def _badge(key: str, user: Any) -> int | None:
+    badge = _badges.get(key)
+    return badge(user) if badge is not None else None
 
 
 def nav_items_for(user: Any) -> list[NavItem]:
@@ -59,7 +71,35 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "url": reverse(item.url_name),
             "icon": item.icon,
             "active": _is_current(item, current, exact_elsewhere=exact),
+            "badge": _badge(item.key, user),
         }
         for item in visible
     ]
     return {"nav_items": items}
+
+
+# --- the home page's sections -------------------------------------------------------------------------
+# The home page (org) shows what other apps put on it (the feedback work queues), without importing them:
+# an app registers a builder that returns the section for a request, or None for nothing.
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    template: str
+    context: dict[str, Any]
+
+
+_home_sections: dict[str, tuple[int, Callable[[HttpRequest], HomeSection | None]]] = {}
+
+
+def register_home_section(key: str, order: int, build: Callable[[HttpRequest], HomeSection | None]) -> None:
+    _home_sections[key] = (order, build)
+
+
+def home_sections_for(request: HttpRequest) -> list[HomeSection]:
+    sections = []
+    for _order, build in sorted(_home_sections.values(), key=lambda entry: entry[0]):
+        section = build(request)
+        if section is not None:
+            sections.append(section)
+    return sections

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from estatedesk.common.audit import audit_entries_for_viewer
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
-from estatedesk.common.navigation import nav_items_for
+from estatedesk.common.navigation import home_sections_for, nav_items_for
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
 from estatedesk.org import selectors, services
 from estatedesk.org.choices import Role
@@ -41,11 +41,14 @@ def home(request: HttpRequest) -> HttpResponse:
         if scope.is_owner and menu:
             return redirect(menu[0].url_name)
         return render(request, "org/no_access.html", status=403)
+    # the work queues of the user's roles come first (issue 11: registered by the feedback app)
+    sections = home_sections_for(request)
     projects = list(selectors.project_list(user=request.user)[:200])
     return render(
         request,
         "org/home.html",
         {
+            "sections": sections,
             "projects": projects,
             "scope": scope,
             "roles": sorted(Role(role).label for role in scope.all_roles),

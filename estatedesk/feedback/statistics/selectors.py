@@ -163,7 +163,7 @@ def _month_groups(
         _compiled[key] = (sql, tuple(params))
     sql, stand_in_params = _compiled[key]
     adapt = connection.ops.adapt_datetimefield_value
-    actual = {adapt(_START): adapt(start), adapt(_END): adapt(end), adapt(_NOW): adapt(now)}
+    actual: dict[Any, Any] = {adapt(_START): adapt(start), adapt(_END): adapt(end), adapt(_NOW): adapt(now)}
     params = [
         actual.get(value, value) if isinstance(value, str | datetime) else value for value in stand_in_params
     ]

@@ -336,3 +336,22 @@ def test_queue_tabs_keep_the_other_filters(world, crew, staff):
     assert tabs["overdue"].is_current
     assert tabs["to_dispatch"].url == "/feedback/?project=QD-A&queue=to_dispatch"
     assert tabs["overdue"].url == "/feedback/?project=QD-A"  # the current tab takes the queue off
+
+
+def test_every_queue_holds_open_items_or_this_months_only(world, crew):
+    """queue_counts reads only open items and this month's registrations: no queue may hold anything else."""
+    # given a finished major item of two months ago, and one closed today
+    old = walk(world, register(world, is_major=True, is_hot=True, is_quality_problem=True), until="close")
+    FeedbackItem.objects.filter(pk=old.pk).update(
+        registered_at=timezone.now() - timedelta(days=62), escalation_level=3
+    )
+    today = walk(world, register(world), until="close")
+    hq_and_all = [world.hq, world.supervisor_a, world.agent_a, world.pm_a, world.branch_manager]
+
+    for user in hq_and_all:
+        for queue in queues.queues_for(user=user):
+            # then the old one is in no queue, and the counts are the queues' lengths
+            assert old.reference not in refs(user, queue.name), queue.name
+            counts = queues.queue_counts(user=user, queues=[queue])
+            assert counts[queue.name] == len(refs(user, queue.name)), queue.name
+    assert today.reference in refs(world.hq, "registered_this_month")

@@ -91,23 +91,23 @@
     if (!(input instanceof HTMLInputElement) || input.type !== "file" || !input.hasAttribute("data-downscale")) {
       return;
     }
-    if (input._downscaling || !input.files || !input.files.length || typeof DataTransfer === "undefined") {
+    if (!input.files || !input.files.length || typeof DataTransfer === "undefined") {
       return;
     }
     var form = input.form;
     var files = Array.prototype.slice.call(input.files);
-    input._downscaling = true;
+    var choice = {}; // a newer choice of files wins over this one, if it comes before this one is ready
+    input._downscaleChoice = choice;
     if (form) { setBusy(form, true); }
     Promise.all(files.map(downscale)).then(function (results) {
       var changed = results.some(function (result, index) { return result !== files[index]; });
-      if (changed) {
+      if (changed && input._downscaleChoice === choice) {
         var transfer = new DataTransfer();
         results.forEach(function (result) { transfer.items.add(result); });
         input.files = transfer.files;
         input.setAttribute("data-downscaled", String(results.filter(function (r, i) { return r !== files[i]; }).length));
       }
     }).finally(function () {
-      input._downscaling = false;
       if (form) { setBusy(form, false); }
     });
   });

@@ -21,7 +21,9 @@ def no_sideways_scroll(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
-def test_fb_1_hotline_on_a_phone_finds_the_caller_by_four_digits_and_registers(page, log_in, broken_assets):
+def test_fb_1_hotline_on_a_phone_finds_the_caller_by_four_digits_and_registers(
+    page, log_in, broken_assets, screenshots
+):
     # given agent_a signed in on a phone, on the hotline screen
     page.set_viewport_size(PHONE)
     log_in("agent_a")
@@ -67,6 +69,9 @@ def test_fb_1_hotline_on_a_phone_finds_the_caller_by_four_digits_and_registers(p
     warning = page.get_by_test_id("duplicate-warning")
     assert reference in warning.inner_text()
     assert no_sideways_scroll(page)
+    screenshots("hotline-duplicate")
+    page.set_viewport_size(PHONE)
+    page.get_by_test_id("hotline-form").locator("[name=description]").focus()
     page.keyboard.type("还是堵 Still blocked, water on the floor")
     with page.expect_navigation():
         warning.get_by_test_id("add-to-item").first.click()

@@ -17,12 +17,14 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from estatedesk.common.errors import DomainError
+from estatedesk.common.testing import assert_queries_do_not_grow
 from estatedesk.feedback import events
 from estatedesk.feedback.additions import feedback_item_add_information
 from estatedesk.feedback.choices import Category, Channel, EventKind, Status
 from estatedesk.feedback.models import FeedbackItem, TimelineEvent
 from estatedesk.feedback.tests.helpers import api_for, assert_error, register
 from estatedesk.notifications.models import Notification
+from estatedesk.org.models import Unit
 from estatedesk.owners.models import Resident
 
 
@@ -50,9 +52,10 @@ def test_fb_1_agent_adds_the_callers_new_words_to_the_open_item(world):
     Notification.objects.all().delete()
 
     # when the owner rings again and the agent records what they add
-    event = feedback_item_add_information(
-        actor=world.agent_a, item=item, text="  Now it drips onto the lift button.  ", via=Channel.HOTLINE
-    )
+    with translation.override("en"):
+        event = feedback_item_add_information(
+            actor=world.agent_a, item=item, text="  Now it drips onto the lift button.  ", via=Channel.HOTLINE
+        )
 
     # then one public timeline event holds the words, and nobody registered a second item
     assert (event.kind, event.message, event.actor, event.is_public) == (
@@ -502,3 +505,59 @@ def test_fb_1_resident_history_is_not_found_for_the_outsider_and_refused_to_owne
     assert staff(world.outsider).get(url).status_code == 404
     assert staff(world.owner_a).get(url).status_code == 403
     assert staff(world.nobody).get(url).status_code == 403
+
+
+# --- a bounded number of queries ----------------------------------------------------------------------------
+
+
+def guard_resident(world, n: int, *, last4: str = "1234") -> Resident:
+    """A resident of a new unit of project A whose number ends in `last4`."""
+    unit = Unit.objects.create(
+        project=world.project_a,
+        building=world.unit_a.building,
+        entrance="2",
+        floor=n + 1,
+        number=f"{n + 1:02d}01",
+        label=f"1-2-{n + 1:02d}01",
+    )
+    resident = Resident.objects.create(name=f"Guard caller {n:02d}", name_initials="gc")
+    resident.phones.create(number=f"137{n:04d}{last4}", last4=last4)
+    resident.occupancies.create(unit=unit, relation="owner")
+    return resident
+
+
+def test_fb_1_hotline_results_queries_do_not_grow_with_matches(world, login):
+    guard_resident(world, 0)  # with the owner: two matches, a list to pick from
+
+    def add_rows():
+        return [guard_resident(world, n).name for n in range(1, 10)]
+
+    assert_queries_do_not_grow(login(world.agent_a), HOTLINE + "?q=1234", add_rows, ceiling=12)
+
+
+def test_fb_1_hotline_duplicate_warning_queries_do_not_grow_with_open_items(world, login):
+    resident = owner_resident(world)
+    leak(world, title="Guard leak first")
+    fragment = (
+        f"/feedback/hotline/duplicates/?caller_unit={resident.pk}:{world.unit_a.pk}&category=engineering"
+    )
+
+    def add_rows():
+        return [leak(world, title=f"Guard leak {n}").reference for n in range(4)]
+
+    assert_queries_do_not_grow(login(world.agent_a), fragment, add_rows, ceiling=8)
+
+
+def test_fb_1_resident_history_queries_do_not_grow_with_items(world, login):
+    resident = owner_resident(world)
+    leak(world, title="Guard history first")
+
+    def add_rows():
+        return [
+            leak(world, title=f"Guard history {n}", category=category).reference
+            for n, category in enumerate([Category.CLEANING, Category.ENGINEERING, Category.GREENING] * 3)
+        ]
+
+    assert_queries_do_not_grow(
+        login(world.agent_a), f"/feedback/residents/{resident.pk}/history/", add_rows, ceiling=12
+    )

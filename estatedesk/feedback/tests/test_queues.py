@@ -355,3 +355,30 @@ def test_every_queue_holds_open_items_or_this_months_only(world, crew):
             counts = queues.queue_counts(user=user, queues=[queue])
             assert counts[queue.name] == len(refs(user, queue.name)), queue.name
     assert today.reference in refs(world.hq, "registered_this_month")
+
+
+def test_api_lists_the_users_queues_with_their_counts(world, crew):
+    register(world)
+    walk(world, register(world), until="contact_supervisor")
+
+    response = api_for(world.supervisor_a).get("/api/feedback/queues/")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    counts = {row["name"]: row["count"] for row in body["queues"]}
+    assert list(counts) == ["to_dispatch", "awaiting_opinion", "about_to_breach", "overdue", "major_hot"]
+    assert counts["to_dispatch"] == 1
+    assert counts["awaiting_opinion"] == 1
+    assert body["to_do"] == 2
+
+
+def test_api_queues_show_the_outsider_and_the_owner_nothing(world, crew):
+    register(world, is_major=True)
+
+    outsider = api_for(world.outsider).get("/api/feedback/queues/").json()
+    owner = api_for(world.owner_a).get("/api/feedback/queues/").json()
+
+    assert outsider["to_do"] == 0
+    assert all(row["count"] == 0 for row in outsider["queues"])
+    assert owner == {"to_do": 0, "queues": []}
+    assert api_for(world.outsider).get("/api/feedback/queues/").status_code == 200

@@ -466,10 +466,16 @@ def test_fb_1_archive_lookup_offers_to_register_for_the_caller(world, staff):
 # --- the resident's feedback history ----------------------------------------------------------------------
 
 
-def test_fb_1_resident_page_loads_the_residents_feedback_history(world, staff):
+def test_fb_1_resident_page_loads_the_residents_feedback_history_and_leads_to_the_hotline(world, staff):
     resident = owner_resident(world)
-    page = staff(world.agent_a).get(f"/archive/residents/{resident.pk}/")
+    client = staff(world.agent_a)
+    page = client.get(f"/archive/residents/{resident.pk}/")
     assert f'hx-get="/feedback/residents/{resident.pk}/history/"' in body(page)
+    assert f'href="/feedback/hotline/?resident={resident.pk}"' in body(page)
+
+    screen = client.get(HOTLINE, {"resident": resident.pk})  # the caller picked, no search typed
+    assert caller_names(screen) == ["沈业主"]
+    assert 'data-testid="hotline-form"' in body(screen)
 
 
 def test_fb_1_resident_history_lists_their_items_newest_first_as_the_viewer_sees_them(world, staff):

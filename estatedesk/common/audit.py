@@ -1,12 +1,25 @@
 """The audit trail. Services write it with `audit_record` inside their transaction; pages, exports and the
-API read it through `audit_entries_for_viewer`, which masks what the viewer may not see (ADR 0007)."""
+API read it through `audit_entries_for_viewer`, which masks what the viewer may not see (ADR 0007) and puts
+each row in business words: what was changed (the model's name), which field (its verbose name), from what to
+what (choice labels, related objects by name, yes/no, times in local time), never model labels, field names
+or ISO timestamps."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from estatedesk.common.models import AuditEntry
 
@@ -78,8 +91,10 @@ def register_changes_mask(mask: ChangesMask) -> None:
 
 
 def audit_entries_for_viewer(*, viewer: Any, entries: Iterable[AuditEntry]) -> list[AuditEntry]:
-    """The rows, each with `shown_changes`: its `changes` after every registered mask, for this viewer.
-    Pages, exports and the API show `shown_changes`, never `changes`. No query per row."""
+    """The rows, each with `shown_changes`: its `changes` after every registered mask, for this viewer, and
+    the same in business words for pages: `shown_object_type` (what kind of thing was changed) and
+    `shown_lines` (`ShownChange`s, see `describe_changes`). Pages, exports and the API show these, never
+    `changes`. No query per row (one per kind of related object named in the rows)."""
     masks = [mask(viewer) for mask in _masks]
     rows = list(entries)
     for entry in rows:
@@ -87,4 +102,142 @@ def audit_entries_for_viewer(*, viewer: Any, entries: Iterable[AuditEntry]) -> l
         for mask in masks:
             shown = mask(entry, shown)
         entry.shown_changes = shown  # type: ignore[attr-defined]
+    describe_changes(rows)
     return rows
+
+
+# --- the trail in business words ------------------------------------------------------------------------
+
+# Keys that services record beside a model's own fields (`audit_record(after={"unit": …})`), by their name.
+EXTRA_LABELS: dict[str, Any] = {
+    "unit": _("unit"),
+    "relation": _("relation"),
+    "moved_out_on": _("moved out on"),
+    "field": _("field"),
+    "what": _("what"),
+    "rows": _("rows"),
+    "phones": _("phones"),
+    "method": _("sign-in method"),
+    "note": _("note"),
+    "user": _("user"),
+    "role": _("role"),
+    "level": _("level"),
+    "node": _("place in the organisation"),
+    "status": _("status"),
+    "outcome": _("outcome"),
+    "item": _("item"),
+    "reason": _("reason"),
+    "day": _("day"),
+    "kind": _("kind"),
+    "name": _("name"),
+    "email": _("email"),
+    "pending_email": _("new email waiting for confirmation"),
+    "pending_email_valid_until": _("confirmation link valid until"),
+    "email_confirmed_by_account_holder": _("confirmed by the account holder"),
+    "email_change_reported_from_old_address": _("reported from the old address"),
+    "expires_at": _("valid until"),
+    "raw_message": _("original message"),
+    "api_token": _("API token"),
+}
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+@dataclass(frozen=True)
+class ShownChange:
+    """One changed field as a page shows it: its label, and the old and new values as text ("" when the
+    side had no value)."""
+
+    label: str
+    old: str
+    new: str
+
+
+def _model_for(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field_for(model: type[models.Model] | None, key: str) -> models.Field[Any, Any] | None:
+    if model is None:
+        return None
+    found: Any
+    try:
+        found = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        found = next((f for f in model._meta.concrete_fields if f.attname == key), None)
+    return found if isinstance(found, models.Field) else None
+
+
+def _local_time(value: dt.datetime) -> str:
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _value_text(value: Any, field: models.Field[Any, Any] | None, names: dict[tuple[Any, str], str]) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return str(gettext("yes") if value else gettext("no"))
+    if isinstance(value, list):
+        return ", ".join(_value_text(v, field, names) for v in value)
+    if field is not None and field.is_relation and field.related_model is not None:
+        return names.get((field.related_model, str(value)), f"#{value}")
+    if field is not None and field.choices:
+        labels = {str(key): str(label) for key, label in field.flatchoices}
+        if str(value) in labels:
+            return labels[str(value)]
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            return _local_time(parsed)
+    return str(value)
+
+
+def _related_names(rows: list[AuditEntry]) -> dict[tuple[Any, str], str]:
+    """{(related model, pk as text): its name} for every related object the rows name, one query a model."""
+    wanted: dict[Any, set[str]] = defaultdict(set)
+    for entry in rows:
+        model = _model_for(entry.object_type)
+        for key, pair in getattr(entry, "shown_changes", {}).items():
+            field = _field_for(model, key)
+            if field is None or not field.is_relation or field.related_model is None:
+                continue
+            for value in pair if isinstance(pair, list) else []:
+                if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+                    wanted[field.related_model].add(str(value))
+    names: dict[tuple[Any, str], str] = {}
+    for related, pks in wanted.items():
+        if isinstance(related, str):
+            continue
+        for pk, obj in related._default_manager.in_bulk([int(pk) for pk in pks]).items():
+            names[(related, str(pk))] = str(obj)
+    return names
+
+
+def describe_changes(rows: list[AuditEntry]) -> None:
+    """Give each row (already masked: `shown_changes`) `shown_object_type`, the changed object's kind by
+    its verbose name, and `shown_lines`, its changes in business words."""
+    names = _related_names(rows)
+    for entry in rows:
+        model = _model_for(entry.object_type)
+        entry.shown_object_type = str(model._meta.verbose_name) if model is not None else ""  # type: ignore[attr-defined]
+        lines = []
+        for key, pair in getattr(entry, "shown_changes", {}).items():
+            field = _field_for(model, key)
+            if field is not None:
+                label = str(field.verbose_name)
+            elif key in EXTRA_LABELS:
+                label = str(EXTRA_LABELS[key])
+            else:
+                label = key.replace("_", " ")
+            old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+            lines.append(
+                ShownChange(
+                    label=label, old=_value_text(old, field, names), new=_value_text(new, field, names)
+                )
+            )
+        entry.shown_lines = lines  # type: ignore[attr-defined]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template import loader
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 
 from estatedesk.common import resilience
@@ -34,8 +36,32 @@ def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
     return _page(request, 400, _("Bad request"), _("The request could not be understood."))
 
 
+logger = logging.getLogger("estatedesk.request")
+
+
+def _one_line(value: object) -> str:
+    """A value for the log on one line: control characters and newlines escaped, so a crafted path or
+    reason cannot forge a second line."""
+    return str(value).encode("unicode_escape").decode("ascii")
+
+
 def permission_denied(request: HttpRequest, exception: Any = None) -> HttpResponse:
-    return _page(request, 403, _("No access"), _("You do not have access to this page."))
+    """The 403 page. A refusal is routine (a user following an old link, a probe), so it is logged as one
+    warning line (method, path, user id, reason), never with a traceback: Django's own log line for it,
+    which carries the exception's traceback, is skipped by marking the response as logged."""
+    response = _page(request, 403, _("No access"), _("You do not have access to this page."))
+    user_id = getattr(getattr(request, "user", None), "pk", None)
+    reason = str(exception) if exception is not None and str(exception) else "-"
+    logger.warning(
+        "Forbidden: %s %s user=%s reason=%s",
+        _one_line(request.method),
+        _one_line(request.path),
+        user_id if user_id is not None else "-",
+        _one_line(reason),
+        extra={"status_code": 403, "request": request},
+    )
+    response._has_been_logged = True  # type: ignore[attr-defined]  # django.utils.log.log_response
+    return response
 
 
 def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
@@ -53,3 +79,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return _page(
         request, 500, _("Something went wrong"), _("The error has been logged. Please try again later.")
     )
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for by themselves: the static icon, so it is not a 404 in the log."""
+    return HttpResponseRedirect(static("favicon.ico"))

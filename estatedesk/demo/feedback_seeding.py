@@ -3,9 +3,12 @@ and walked along the R-FB path through the feedback services, as the demo accoun
 
 - Every item is registered with `services.feedback_item_register`, on the channel it came in on, by the
   account that would have taken it (or by nobody, for QR codes and the complaint mailbox).
-- Items of 海景花园 (QD-HJ), the project with a full demo team, are walked along with
-  `services.feedback_item_step` by the right accounts; older items are further along. The other projects
-  have no team in the demo, so their items stay registered and run overdue.
+- Every item is walked along with `services.feedback_item_step` by its project's team; older items are
+  further along. 海景花园 (QD-HJ) is worked by the demo accounts; 绿溪苑 and 泉城公馆 by a team of their own
+  that nobody signs in as (unusable passwords; 泉城公馆's CS supervisor is the `outsider` account).
+- A well-run company with some trouble: most items are handled within their deadlines, a few percent are
+  overdue (a late contact, a job waiting for its executor), a few escalated.
+- Ratings match what the customer wrote: an A comes with thanks, a C with a complaint.
 - The services stamp each step with the current time; the demo history is then moved back to when the
   steps would have happened (a demo-only rewrite of timestamps, in bulk).
 - One SLA sweep at the end escalates what is overdue.
@@ -23,6 +26,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from estatedesk.demo import notification_seeding
 from estatedesk.feedback import clocks, escalation, services
 from estatedesk.feedback.choices import (
     PATROL_CATEGORIES,
@@ -36,12 +40,58 @@ from estatedesk.feedback.choices import (
 from estatedesk.feedback.intake import registration
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, StaffTalk, TimelineEvent
 from estatedesk.feedback.workflow import STEPS
-from estatedesk.org.models import Building, Project
+from estatedesk.org.choices import DepartmentKind, Role, ScopeLevel
+from estatedesk.org.models import Building, Department, Membership, Project
 from estatedesk.owners.models import Occupancy, Resident
 
 DAYS = 60
 ITEMS_PER_PROJECT = {"QD-HJ": 130, "QD-LX": 45, "JN-QC": 45}
-TEAM_PROJECT = "QD-HJ"
+TEAM_PROJECT = "QD-HJ"  # the project of the demo accounts (and of owner_a)
+
+# Who works each project: role in the walk -> username. QD-HJ's are the demo accounts; the others are a
+# stand-in team, made here with unusable passwords (display name, Role, department kind).
+TEAMS: dict[str, dict[str, str]] = {
+    "QD-HJ": {
+        "agent": "agent_a",
+        "supervisor": "supervisor_a",
+        "pm": "pm_a",
+        "engineer": "engineer_a",
+        "executor": "executor_a",
+    },
+    "QD-LX": {
+        "agent": "lx_agent",
+        "supervisor": "lx_supervisor",
+        "pm": "lx_pm",
+        "engineer": "lx_engineer",
+        "executor": "lx_executor",
+    },
+    "JN-QC": {
+        "agent": "qc_agent",
+        "supervisor": "outsider",
+        "pm": "qc_pm",
+        "engineer": "qc_engineer",
+        "executor": "qc_executor",
+    },
+}
+STAND_INS: dict[str, tuple[str, str, str]] = {
+    "lx_agent": ("杨客服专员", Role.CS_AGENT, DepartmentKind.CUSTOMER_SERVICE),
+    "lx_supervisor": ("黄客服主管", Role.CS_SUPERVISOR, DepartmentKind.CUSTOMER_SERVICE),
+    "lx_pm": ("林项目经理", Role.PROJECT_MANAGER, ""),
+    "lx_engineer": ("郭工程主管", Role.DEPT_SUPERVISOR, DepartmentKind.ENGINEERING),
+    "lx_executor": ("何维修工", Role.EXECUTOR, DepartmentKind.ENGINEERING),
+    "qc_agent": ("罗客服专员", Role.CS_AGENT, DepartmentKind.CUSTOMER_SERVICE),
+    "qc_pm": ("梁项目经理", Role.PROJECT_MANAGER, ""),
+    "qc_engineer": ("谢工程主管", Role.DEPT_SUPERVISOR, DepartmentKind.ENGINEERING),
+    "qc_executor": ("宋维修工", Role.EXECUTOR, DepartmentKind.ENGINEERING),
+}
+
+# What a customer writes with each rating (A satisfied, B fairly satisfied, C dissatisfied); "" writes
+# nothing. A praising comment never comes with a C, nor a complaint with an A.
+RATING_COMMENTS: dict[str, list[str]] = {
+    "A": ["", "处理及时，谢谢。", "师傅很专业，问题一次解决，非常满意。", "客服回复很快，态度也好。"],
+    "B": ["", "问题解决了，就是等的时间有点长。", "基本满意，希望以后更快一些。"],
+    "C": ["等了好几天才有人来，很不满意。", "问题没有彻底解决，还要再修。", "维修人员态度不好，很不满意。"],
+}
 
 # (kind, category, title, description): what residents of a Chinese estate raise
 TEMPLATES: list[tuple[str, str, str, str]] = [
@@ -165,10 +215,41 @@ def _registered_at(rng: random.Random, now: datetime) -> datetime:
     return min(moment, now - timedelta(minutes=rng.randrange(5, 90)))
 
 
+def _stand_in_teams(projects: dict[str, Project]) -> None:
+    """The staff of the projects without demo accounts: members of their project who cannot sign in."""
+    User = get_user_model()
+    for code, team in TEAMS.items():
+        project = projects[code]
+        for username in team.values():
+            if username not in STAND_INS:
+                continue
+            display_name, role, department_kind = STAND_INS[username]
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"display_name": display_name}
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            department = (
+                Department.objects.filter(project=project, kind=department_kind).first()
+                if department_kind
+                else None
+            )
+            Membership.objects.get_or_create(
+                user=user,
+                role=role,
+                level=ScopeLevel.PROJECT,
+                company=project.branch.company,
+                branch=None,
+                project=project,
+                defaults={"department": department},
+            )
+
+
 def _users() -> dict[str, Any]:
-    """The demo accounts that take part, by username (each fetched once, so its scope is computed once)."""
-    names = ["agent_a", "supervisor_a", "pm_a", "engineer_a", "executor_a", "owner_a", "qastaff", "qamgr"]
-    return {u.username: u for u in get_user_model().objects.filter(username__in=[*names, "outsider"])}
+    """The accounts that take part, by username (each fetched once, so its scope is computed once)."""
+    names = {name for team in TEAMS.values() for name in team.values()} | {"owner_a", "qastaff", "qamgr"}
+    return {u.username: u for u in get_user_model().objects.filter(username__in=names)}
 
 
 def _plans(
@@ -182,10 +263,10 @@ def _plans(
         if owner
         else None
     )
-    # who registers a call or a visit at each project: the CS agent at QD-HJ; the branch's QA staff at
-    # QD-LX, which has no CS account in the demo; the CS supervisor at JN-QC
-    desk = {"QD-HJ": users.get("agent_a"), "QD-LX": users.get("qastaff"), "JN-QC": users.get("outsider")}
-    patrol = {"QD-HJ": users.get("engineer_a"), "QD-LX": users.get("qamgr"), "JN-QC": users.get("outsider")}
+    # who registers a call or a visit at each project: its CS agent; a patrol finding: its engineering
+    # supervisor (R-CS-5)
+    desk = {code: users.get(team["agent"]) for code, team in TEAMS.items()}
+    patrol = {code: users.get(team["engineer"]) for code, team in TEAMS.items()}
     plans: list[Plan] = []
     for code, count in ITEMS_PER_PROJECT.items():
         project = projects[code]
@@ -266,9 +347,15 @@ def _plans(
 
 
 def _walk(
-    rng: random.Random, item: FeedbackItem, users: dict[str, Any], now: datetime, owner_item: bool
+    rng: random.Random,
+    item: FeedbackItem,
+    team: dict[str, Any],
+    owner: Any,
+    now: datetime,
+    owner_item: bool,
 ) -> Walked:
-    """Take the item as far along the path as its age allows, as the demo team of QD-HJ would have."""
+    """Take the item as far along the path as its age allows, as its project's team would have: nearly
+    every older item is done; a few are stuck (a job waiting for its executor: some trouble)."""
     walked = Walked(item)
     age_days = (now - item.registered_at).days
     draw = rng.random()
@@ -277,24 +364,24 @@ def _walk(
     elif item.kind in (Kind.INQUIRY, Kind.PRAISE) and draw < 0.8:
         path = ["answer", "close"] if age_days > 2 and rng.random() < 0.7 else ["answer"]
     elif age_days > 10:
-        path = FULL_PATH[: rng.choice([8, 8, 8, 8, 8, 7, 7, 6, 4, 2])]
+        path = FULL_PATH[: rng.choice([8] * 15 + [7, 7, 7, 4])]
     elif age_days > 2:
-        path = FULL_PATH[: rng.choice([8, 7, 6, 5, 4, 3, 2, 1])]
-    else:
-        path = FULL_PATH[: rng.choice([3, 2, 1, 1, 0, 0])]
+        path = FULL_PATH[: rng.choice([8, 8, 8, 8, 8, 7, 7, 7, 7, 4])]
+    else:  # the last two days: as far as the time since registration allows
+        path = FULL_PATH[: rng.choice([8, 8, 7, 7, 6, 5, 3])]
     engineering = item.category in (Category.ENGINEERING, Category.GREENING)
-    supervisor = users["engineer_a"] if engineering else users["supervisor_a"]
+    supervisor = team["engineer"] if engineering else team["supervisor"]
     at = item.registered_at
     for step in path:
         low, high = STEP_DELAYS[step]
-        if step == "contact_supervisor" and rng.random() < 0.12:
+        if step == "contact_supervisor" and rng.random() < 0.08:
             low, high = 65, 300  # contacted late
         at += timedelta(minutes=rng.randint(low, high))
         if at >= now:
             break
         if step == "close" and item.category == Category.STAFF_ATTITUDE:
             services.staff_talk_record(
-                actor=users["pm_a"],
+                actor=team["pm"],
                 item=item,
                 employee_name=rng.choice(["刘保安", "孙客服", "高保安"]),
                 kind=rng.choice([TalkKind.TALK, TalkKind.CRITICISM]),
@@ -302,19 +389,17 @@ def _walk(
             )
             walked.talk_at = at - timedelta(minutes=30)
             walked.times.append(walked.talk_at)
-        actor, note, data = _step_input(rng, step, item, users, supervisor)
+        actor, note, data = _step_input(rng, step, team, supervisor)
         before = {column: getattr(item, column) for column in STEP_COLUMNS}
         item = services.feedback_item_step(
             actor=actor, item=item, step=step, version=item.version, note=note, data=data
         )
         walked.times.append(at)
         walked.stamps.update(_moved(item, before, at))
-        if step in ("inform_customer", "answer") and owner_item and rng.random() < 0.8:
+        if step in ("inform_customer", "answer") and owner_item and owner is not None and rng.random() < 0.9:
+            rating = rng.choice(["A", "A", "A", "A", "B", "B", "C"])
             item = services.feedback_item_rate(
-                actor=users["owner_a"],
-                item=item,
-                rating=rng.choice(["A", "A", "A", "B", "B", "C"]),
-                comment=rng.choice(["", "处理及时，谢谢。", "希望以后更快一些。"]),
+                actor=owner, item=item, rating=rating, comment=rng.choice(RATING_COMMENTS[rating])
             )
             walked.rated_at = min(at + timedelta(minutes=rng.randint(30, 600)), now - timedelta(minutes=1))
             walked.times.append(walked.rated_at)
@@ -344,25 +429,25 @@ def _moved(item: FeedbackItem, before: dict[str, Any], at: datetime) -> dict[str
 
 
 def _step_input(
-    rng: random.Random, step: str, item: FeedbackItem, users: dict[str, Any], supervisor: Any
+    rng: random.Random, step: str, team: dict[str, Any], supervisor: Any
 ) -> tuple[Any, str, dict[str, Any]]:
     if step == "contact_supervisor":
-        return users["agent_a"], "", {"supervisor_id": supervisor.pk}
+        return team["agent"], "", {"supervisor_id": supervisor.pk}
     if step == "record_opinion":
         return supervisor, "已到现场核实情况，安排相关部门处理。", {}
     if step == "arrange":
-        return users["pm_a"], "", {"executor_id": users["executor_a"].pk}
+        return team["pm"], "", {"executor_id": team["executor"].pk}
     if step in ("start", "inform_cs"):
-        return users["executor_a"], "", {}
+        return team["executor"], "", {}
     if step == "complete":
-        return users["executor_a"], "已处理完毕，现场已恢复。", {}
+        return team["executor"], "已处理完毕，现场已恢复。", {}
     if step == "inform_customer":
-        return users["agent_a"], "已告知业主处理结果，业主表示认可。", {"how": rng.choice(HOW)}
+        return team["agent"], "已告知业主处理结果。", {"how": rng.choice(HOW)}
     if step == "answer":
-        return users["agent_a"], "已电话答复业主。", {"how": "phone"}
+        return team["agent"], "已电话答复业主。", {"how": "phone"}
     if step == "cancel":
-        return users["supervisor_a"], "重复登记，与之前的记录为同一问题。", {}
-    return users["agent_a"], "", {}  # close
+        return team["supervisor"], "重复登记，与之前的记录为同一问题。", {}
+    return team["agent"], "", {}  # close
 
 
 def _backdate(walked: list[Walked]) -> None:
@@ -423,8 +508,13 @@ def seed_feedback() -> dict[str, int]:
     services.seed_sla_policies(company=projects[TEAM_PROJECT].branch.company)
     rng = random.Random("feedback-demo")  # noqa: S311 - demo data, not security
     now = timezone.now()
+    _stand_in_teams(projects)
     users = _users()
-    team = all(name in users for name in ("agent_a", "supervisor_a", "pm_a", "engineer_a", "executor_a"))
+    teams = {
+        code: {role: users[name] for role, name in team.items()}
+        for code, team in TEAMS.items()
+        if all(name in users for name in team.values())
+    }
     walked = []
     for plan in _plans(rng, projects, users, now):
         item = registration.feedback_item_register(
@@ -432,11 +522,14 @@ def seed_feedback() -> dict[str, int]:
             data=registration.ItemInput(project=plan.project, **plan.values),
             registered_at=plan.registered_at,
         )
-        if team and plan.project.code == TEAM_PROJECT:
-            walked.append(_walk(rng, item, users, now, plan.owner_item))
+        if plan.project.code in teams:
+            walked.append(
+                _walk(rng, item, teams[plan.project.code], users.get("owner_a"), now, plan.owner_item)
+            )
     _backdate(walked)
     _mailbox(projects[TEAM_PROJECT])
     escalations = escalation.sla_sweep(now=now)
+    notification_seeding.settle_notifications(now=now)  # issue 11: not hundreds unread
     return {"feedback_items": FeedbackItem.objects.count(), "escalations": escalations}
 
 

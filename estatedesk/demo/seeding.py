@@ -188,6 +188,15 @@ ACCOUNTS: list[DemoAccount] = [
     ),
 ]
 
+
+def demo_logins() -> list[str]:
+    """The demo logins as `seed_demo` and `make demo` print them: the password, then one line an account."""
+    return [
+        f"demo logins (password {DEMO_PASSWORD}):",
+        *(f"  {account.username:<14} {account.description}" for account in ACCOUNTS),
+    ]
+
+
 BRANCHES = [("QD", "青岛分公司", "青岛"), ("JN", "济南分公司", "济南")]
 PROJECTS = [
     # code, branch, name, address, hotline 1, hotline 2, mailbox

@@ -1,5 +1,6 @@
-"""The demo feedback: hundreds of items across the three projects, along the whole path, some overdue and
-escalated, some major or hot, some rated; made through the services; a second run adds nothing."""
+"""The demo feedback: hundreds of items across the three projects, along the whole path, a few percent
+overdue and some escalated (a well-run company with some trouble), some major or hot, some rated with
+comments that match the rating; made through the services; a second run adds nothing."""
 
 from __future__ import annotations
 
@@ -37,9 +38,9 @@ def test_demo_feedback_covers_projects_channels_and_states(seeded):
     assert set(FeedbackItem.objects.values_list("channel", flat=True)) == set(Channel.values)
     statuses = set(FeedbackItem.objects.filter(project__code="QD-HJ").values_list("status", flat=True))
     assert {Status.REGISTERED, Status.IN_PROGRESS, Status.CUSTOMER_INFORMED, Status.CLOSED} <= statuses
-    assert set(FeedbackItem.objects.exclude(project__code="QD-HJ").values_list("status", flat=True)) == {
-        Status.REGISTERED
-    }
+    assert Status.CLOSED in set(
+        FeedbackItem.objects.exclude(project__code="QD-HJ").values_list("status", flat=True)
+    )
     assert FeedbackItem.objects.filter(is_major=True).exists()
     assert FeedbackItem.objects.filter(is_hot=True).exists()
     assert FeedbackItem.objects.exclude(rating="").exists()
@@ -78,3 +79,40 @@ def test_demo_feedback_twice_adds_nothing(seeded):
     before = feedback_counts()
     seed_demo()
     assert feedback_counts() == before
+
+
+PRAISE = ("谢谢", "非常满意", "态度也好")
+COMPLAINT = ("不满意", "没有彻底", "态度不好", "有点长")
+
+
+def test_demo_looks_like_a_well_run_company_with_some_trouble(seeded):
+    """One seeding for three checks (seeding takes most of a minute): ratings that match their comments,
+    a few percent overdue, and the projects without demo accounts worked by staff who cannot sign in."""
+    # given the demo's rated items
+    rated = list(FeedbackItem.objects.exclude(rating="").values_list("rating", "rating_comment"))
+
+    # then every rating is there, and no comment contradicts its rating: thanks never come with a C,
+    # a complaint never with an A
+    assert {rating for rating, _ in rated} == {"A", "B", "C"}
+    for rating, comment in rated:
+        if rating == "C":
+            assert comment
+            assert not any(word in comment for word in PRAISE), comment
+        if rating == "A":
+            assert not any(word in comment for word in COMPLAINT), comment
+
+    # given the demo as HQ and as the project manager of 海景花园 see it
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=["hq", "pm_a"])}
+    for viewer in ("hq", "pm_a"):
+        every = item_list(user=users[viewer]).count()
+        overdue = item_list(user=users[viewer], filters=ItemFilters(overdue=True)).count()
+
+        # then some items are overdue (there is trouble to show), but only a few percent of them
+        assert every > 100
+        assert 0 < overdue <= every * 0.08, (viewer, overdue, every)
+
+    # and the other projects' items are worked by their own staff, who cannot sign in
+    stand_ins = get_user_model().objects.filter(username__in=["lx_agent", "lx_pm", "qc_agent", "qc_executor"])
+    assert stand_ins.count() == 4
+    assert not any(user.has_usable_password() for user in stand_ins)
+    assert FeedbackItem.objects.filter(project__code="JN-QC", status=Status.CLOSED).exists()

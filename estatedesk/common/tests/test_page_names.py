@@ -22,7 +22,7 @@ NOT_OURS = {"admin", "api"}
 
 def _text(fragment: str) -> str:
     """The words of an HTML fragment; a badge beside a heading (a project's code) is not part of its name."""
-    text = re.sub(r'<span class="badge[^"]*">.*?</span>', "", fragment, flags=re.S)
+    text = re.sub(r'<span class="badge[^"]*"[^>]*>.*?</span>', "", fragment, flags=re.S)
     text = re.sub(r"<[^>]+>", "", text)
     text = html.unescape(text).replace("\u2068", "").replace("\u2069", "")
     return re.sub(r"\s+", " ", text).strip()

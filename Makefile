@@ -26,7 +26,7 @@ endif
 export SECRET_KEY
 
 .PHONY: help venv install system-deps migrate messages messages-check demo test test-pg smoke fuzz lint typecheck \
-	migrations-check deploy-check check bench bench-quick
+	migrations-check deploy-check check bench bench-quick screenshots
 
 help:
 	@echo "make demo        install, migrate, load demo data and serve at http://$(HOST):$(PORT)/"
@@ -41,6 +41,7 @@ help:
 	@echo "make system-deps install chromium, CJK fonts, Pango and gettext (Debian, as root)"
 	@echo "make bench       benchmark at 1,000,000 items beside django-helpdesk, SQLite and PostgreSQL (~25 min)"
 	@echo "make bench-quick the same at 10,000 items on SQLite (under 3 minutes); both write bench/RESULTS.md"
+	@echo "make screenshots every demo role's home at 390 and 1366 px into build/screenshots/ (throw-away DB)"
 
 venv install: $(STAMP)
 
@@ -76,8 +77,8 @@ migrate: $(STAMP)
 # collectstatic hashes and compresses every file again (about 30 s).
 demo: $(STAMP) system-deps messages migrate
 	$(ESTATEDESK) seed_demo
-	@echo "Starting EstateDesk at http://$(HOST):$(PORT)/ (Ctrl-C stops it); logins are listed above."
-	$(ESTATEDESK) runall --host $(HOST) --port $(PORT)
+	@echo "Starting EstateDesk at http://$(HOST):$(PORT)/ (Ctrl-C stops it); the logins follow once it is up."
+	$(ESTATEDESK) runall --host $(HOST) --port $(PORT) --then-command demo_logins
 
 # pytest exits 5 when it ran no test; make fails on any non-zero exit, so that fails too.
 # The fuzz run (marker fuzz) is its own target and CI step: make fuzz.
@@ -131,3 +132,7 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/run.py --items 10000 --database sqlite --quick
+
+# Every demo account's home page, full page at 390 and 1366 px, on a throw-away copy of the demo data.
+screenshots: $(STAMP) system-deps messages
+	$(BIN)/python scripts/screenshots.py

@@ -269,6 +269,7 @@ ESTATEDESK_REQUEST_BODY_LIMITS: list[tuple[str, int]] = [
     ("feedback:item_photos", 55 * _MB),  # 5 photos of at most 10 MB, and the form
     ("feedback_portal:new", 55 * _MB),
     ("feedback_portal:qr_form", 55 * _MB),
+    ("feedback_portal:item", 55 * _MB),  # the owner adds words and photos to their request (issue 11)
     ("owners:import_upload", 20 * _MB),  # a workbook of at most 10 MB: larger ones get the form's message
     ("/api/", 1 * _MB),  # JSON only
     ("*", 2 * _MB),
@@ -350,6 +351,7 @@ SPECTACULAR_SETTINGS = {
         "FeedbackStatusEnum": "estatedesk.feedback.choices.Status",
         "FeedbackEventKindEnum": "estatedesk.feedback.choices.EventKind",
         "StaffTalkKindEnum": "estatedesk.feedback.choices.TalkKind",
+        "ChannelEnum": "estatedesk.feedback.choices.Channel",  # `channel` and `via` (issue 11)
     },
 }
 

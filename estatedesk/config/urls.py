@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from estatedesk.common.health import health
+from estatedesk.common.views import favicon
 from estatedesk.org import views as org_views
 
 admin.site.site_header = _("EstateDesk administration")
@@ -21,6 +22,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("", org_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),  # browsers ask for it by themselves
     path("health/", health, name="health"),  # the database and the background processes' heartbeats
     path("accounts/", include("estatedesk.accounts.urls")),
     path("org/", include("estatedesk.org.urls")),

@@ -27,7 +27,8 @@ from estatedesk.api.errors import ErrorOutput
 from estatedesk.api.pagination import CappedPagination
 from estatedesk.common import months
 from estatedesk.common.scoping import scope_for
-from estatedesk.feedback import events, reclassification, selectors, services
+from estatedesk.feedback import appointments, events, queues, reclassification, selectors, services
+from estatedesk.feedback.additions import feedback_item_add_information
 from estatedesk.feedback.choices import (
     Category,
     Channel,
@@ -42,6 +43,7 @@ from estatedesk.feedback.choices import (
 )
 from estatedesk.feedback.intake import registration
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, StaffTalk, TimelineEvent
+from estatedesk.feedback.portal import services as portal_services
 from estatedesk.feedback.statistics import selectors as selectors_stats
 from estatedesk.feedback.workflow import STEPS
 from estatedesk.org.models import Building, Project, Unit
@@ -241,6 +243,9 @@ class ItemDetailOutput(ItemOutput):
         help_text="How the customer was told (R-FB-5); empty before",
     )
     closed_at = serializers.DateTimeField(allow_null=True)
+    appointment_at = serializers.DateTimeField(
+        allow_null=True, help_text="The visit time agreed with the customer (issue 11); null before"
+    )
     clocks = serializers.SerializerMethodField(help_text="The SLA clocks; empty for customers")
     timeline = serializers.SerializerMethodField(help_text="Customers see the public events only")
     steps = serializers.SerializerMethodField(help_text="The steps the signed-in user may take now")
@@ -285,12 +290,19 @@ def _detail(request: Request, item: FeedbackItem, *, code: int = status.HTTP_200
     return Response(ItemDetailOutput(item, context=_context(request)).data, status=code)
 
 
-def _registered(request: Request, item: FeedbackItem, code: int = status.HTTP_201_CREATED) -> Response:
+def _registered(
+    request: Request, item: FeedbackItem, code: int = status.HTTP_201_CREATED, *, fresh: bool = False
+) -> Response:
     """The registered item (201, or 200 for a replayed Idempotency-Key). The item is saved whatever happens
     next: should reading it back fail (a dropped connection, a bug in an output field), the client still
-    gets its reference, never a 500 that would make it register the same thing again."""
+    gets its reference, never a 500 that would make it register the same thing again.
+
+    `fresh`: the item this request has just registered, answered as it is in memory (the service set every
+    column it wrote; reading it back cost a third of the request). A major incident is read back: alerting
+    the general manager writes to it after it was created."""
     try:
-        return _detail(request, _reloaded(request, item), code=code)
+        shown = item if fresh and not item.is_major else _reloaded(request, item)
+        return _detail(request, shown, code=code)
     except Exception:  # noqa: BLE001 - any failure after the registration committed
         logger.exception("feedback item %s registered; its full answer failed", item.reference)
         return Response({"reference": item.reference, "status": item.status}, status=code)
@@ -320,6 +332,12 @@ class ItemFilterInput(serializers.Serializer):
         r"^[0-9]{4}-[0-9]{2}$", required=False, help_text="Registered in this month, YYYY-MM (Asia/Shanghai)"
     )
 
+    queue = serializers.ChoiceField(
+        choices=queues.queue_choices(),
+        required=False,
+        help_text="A work queue (feedback/queues.py), in its order: " + ", ".join(queues.QUEUES),
+    )
+
     def validate_month(self, value: str) -> Any:
         month = months.parse_month(value)
         if month is None:
@@ -340,6 +358,7 @@ class ItemFilterInput(serializers.Serializer):
             open_only=data.get("open", False),
             search=data.get("search", ""),
             month=data.get("month"),
+            queue=data.get("queue", ""),
         )
 
 
@@ -361,6 +380,32 @@ class ItemListApi(generics.ListAPIView):
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), **_context(self.request)}
+
+
+# --- work queues (issue 11) -----------------------------------------------------------------------------
+
+
+class QueueOutput(serializers.Serializer):
+    name = serializers.CharField(help_text="Pass as ?queue= to the item list")
+    label = serializers.CharField()  # type: ignore[assignment] # a field named "label"
+    count = serializers.IntegerField()
+
+
+class QueueListOutput(serializers.Serializer):
+    to_do = serializers.IntegerField(help_text="Items in any of the user's work queues, each once")
+    queues = QueueOutput(many=True)
+
+
+class QueueListApi(APIView):
+    @extend_schema(
+        responses={200: QueueListOutput},
+        summary="The user's work queues with their counts (feedback/queues.py); none for customers",
+    )
+    def get(self, request: Request) -> Response:
+        mine = queues.queues_for(user=request.user)
+        counts = queues.queue_counts(user=request.user, queues=mine)
+        rows = [{"name": q.name, "label": str(q.label), "count": counts[q.name]} for q in mine]
+        return Response(QueueListOutput({"to_do": counts[queues.TO_DO_KEY], "queues": rows}).data)
 
 
 # --- one item -------------------------------------------------------------------------------------------
@@ -450,7 +495,7 @@ class ItemCreateApi(APIView):
             data=registration.ItemInput(project=project, **values),
             idempotency_key=key,
         )
-        return _registered(request, item)
+        return _registered(request, item, fresh=True)
 
     def _staff_values(self, request: Request, project: Project, data: dict[str, Any]) -> dict[str, Any]:
         if not data.get("channel"):
@@ -563,6 +608,46 @@ class ItemCommentApi(APIView):
         payload.is_valid(raise_exception=True)
         event = services.feedback_comment_add(actor=request.user, item=item, **payload.validated_data)
         return Response(EventOutput(event, context={"is_staff": True}).data, status=status.HTTP_201_CREATED)
+
+
+class InformationInput(serializers.Serializer):
+    text = serializers.CharField(max_length=4000, allow_blank=True, default="", trim_whitespace=True)
+    via = serializers.ChoiceField(
+        choices=Channel.choices,
+        required=False,
+        help_text="How the customer told us; if left out, the hotline (staff) or the owner portal (customer)",
+    )
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="At most 5 photos (multipart)"
+    )
+
+
+class ItemInformationApi(APIView):
+    """The customer's new words (and photos) on their open item, instead of a second item (issue 11): staff
+    who register at the item's project record them for the caller; the customer adds to their own item."""
+
+    @extend_schema(
+        parameters=[REFERENCE],
+        request=InformationInput,
+        responses={201: EventOutput, **CONFLICT},
+        summary="Add the customer's information to an open item (staff for the caller, or the customer)",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        payload = InformationInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        is_staff = selectors.item_viewer_is_staff(user=request.user, item=item)
+        event = feedback_item_add_information(
+            actor=request.user,
+            item=item,
+            text=data["text"],
+            via=data.get("via") or (Channel.HOTLINE if is_staff else Channel.PORTAL),
+            photos=data["photos"],
+        )
+        return Response(
+            EventOutput(event, context={"is_staff": is_staff}).data, status=status.HTTP_201_CREATED
+        )
 
 
 class StaffTalkInput(serializers.Serializer):
@@ -684,6 +769,38 @@ class ItemRateApi(APIView):
         payload = RatingInput(data=request.data)
         payload.is_valid(raise_exception=True)
         item = services.feedback_item_rate(actor=request.user, item=item, **payload.validated_data)
+        return _detail(request, _reloaded(request, item))
+
+
+class ItemChaseApi(APIView):
+    @extend_schema(
+        parameters=[REFERENCE],
+        request=None,
+        responses={200: ItemDetailOutput, **CONFLICT},
+        summary="The customer chases their item (催办) while it is handled: once per 4 hours (issue 11)",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        portal_services.feedback_item_chase(actor=request.user, item=item)
+        return _detail(request, _reloaded(request, item))
+
+
+class WithdrawInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class ItemWithdrawApi(APIView):
+    @extend_schema(
+        parameters=[REFERENCE],
+        request=WithdrawInput,
+        responses={200: ItemDetailOutput, **CONFLICT},
+        summary="The customer withdraws their item before it is handled; it is cancelled (issue 11)",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        payload = WithdrawInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        item = portal_services.feedback_item_withdraw(actor=request.user, item=item, **payload.validated_data)
         return _detail(request, _reloaded(request, item))
 
 
@@ -841,5 +958,57 @@ class ItemReclassifyApi(APIView):
             version=version,
             target=reclassification.reclassification_from(item=item, values=values),
             reason=reason,
+        )
+        return _detail(request, _reloaded(request, item))
+
+
+# --- field work (issue 11) ------------------------------------------------------------------------------
+
+
+class AppointmentInput(serializers.Serializer):
+    at = serializers.DateTimeField(
+        help_text="The visit time agreed with the customer (ISO 8601, with offset)"
+    )
+    note = serializers.CharField(max_length=500, allow_blank=True, default="", trim_whitespace=True)
+
+
+class ItemAppointmentApi(APIView):
+    @extend_schema(
+        parameters=[REFERENCE],
+        request=AppointmentInput,
+        responses={200: ItemDetailOutput, **CONFLICT},
+        summary="Record (or move) the visit time agreed with the customer, while the job is arranged or in "
+        "progress (its executor, department supervisor, project manager, customer service)",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        payload = AppointmentInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        item = appointments.feedback_item_set_appointment(
+            actor=request.user, item=item, **payload.validated_data
+        )
+        return _detail(request, _reloaded(request, item))
+
+
+class HandOverInput(serializers.Serializer):
+    executor_id = serializers.IntegerField(help_text="The colleague of the project who takes the job over")
+    note = serializers.CharField(max_length=500, trim_whitespace=True, help_text="Why it is handed over")
+
+
+class ItemHandOverApi(APIView):
+    @extend_schema(
+        parameters=[REFERENCE],
+        request=HandOverInput,
+        responses={200: ItemDetailOutput, **CONFLICT},
+        summary="Hand the job over to another colleague of the project, while it is arranged or in progress "
+        "(its executor, a department supervisor, the project manager)",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        item = selectors.item_get_for_user(user=request.user, reference=reference)
+        payload = HandOverInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        item = appointments.feedback_item_hand_over(
+            actor=request.user, item=item, to_id=data["executor_id"], note=data["note"]
         )
         return _detail(request, _reloaded(request, item))

@@ -8,8 +8,19 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Customer feedback")
 
     def ready(self) -> None:
-        from estatedesk.common.navigation import NavItem, register_nav
+        from estatedesk.common.navigation import (
+            NavItem,
+            register_home_section,
+            register_nav,
+            register_nav_badge,
+        )
+        from estatedesk.feedback.home import home_section
+        from estatedesk.feedback.queues import menu_count
         from estatedesk.org.permissions import can_anywhere
+
+        # the work waiting in the user's queues, beside "Home" (org's item: the home is the work queue)
+        register_nav_badge("home", menu_count)
+        register_home_section("feedback_queues", 10, home_section)
 
         register_nav(
             NavItem(

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from estatedesk.feedback.choices import (
     Category,
+    Channel,
     EventKind,
     InformedBy,
     Kind,
@@ -36,10 +37,14 @@ from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, TimelineEv
 
 # events a customer raised or that came from them, when no staff actor is recorded
 CUSTOMER_KINDS = frozenset({EventKind.REGISTERED, EventKind.RATING, EventKind.EMAIL_REPLY})
+# what a customer does themselves: the customer's page names them as its author
+CUSTOMER_ACTION_KINDS = frozenset(
+    {EventKind.RATING, EventKind.EMAIL_REPLY, EventKind.INFO_ADDED, EventKind.CHASED, EventKind.WITHDRAWN}
+)
 # channels where customers register themselves
 SELF_SERVICE_CHANNELS = frozenset({"portal", "qr", "email"})
 # data keys of step events holding the user id of an assignee
-PERSON_KEYS = ("supervisor_id", "executor_id")
+PERSON_KEYS = ("supervisor_id", "executor_id", "previous_executor_id")
 
 
 def _create(
@@ -170,6 +175,34 @@ def reported_to_hq(*, item: FeedbackItem, actor: Any) -> TimelineEvent:
     return _create(item=item, actor=actor, kind=EventKind.HQ_REPORT, data={"reference": item.reference})
 
 
+def appointment_agreed(
+    *, item: FeedbackItem, actor: Any, at: datetime, previous: datetime | None, note: str
+) -> TimelineEvent:
+    """Issue 11: the visit time agreed with the customer (`at`), or moved from `previous` (shown to the
+    customer)."""
+    return _create(
+        item=item,
+        actor=actor,
+        kind=EventKind.APPOINTMENT,
+        message=note,
+        data={"at": at.isoformat(), **({"previous": previous.isoformat()} if previous else {})},
+        is_public=True,
+    )
+
+
+def handed_over(
+    *, item: FeedbackItem, actor: Any, executor_id: int, previous_id: int | None, note: str
+) -> TimelineEvent:
+    """Issue 11: the job went to another executor (`executor_id`) from `previous_id`, with the reason."""
+    return _create(
+        item=item,
+        actor=actor,
+        kind=EventKind.HANDED_OVER,
+        message=note,
+        data={"executor_id": executor_id, **({"previous_executor_id": previous_id} if previous_id else {})},
+    )
+
+
 def email_reply_received(
     *, item: FeedbackItem, sender: str, subject: str, message_id: str, body: str, attachments: Sequence[str]
 ) -> TimelineEvent:
@@ -208,6 +241,43 @@ def reclassified(
         kind=EventKind.RECLASSIFIED,
         message=reason,
         data={"changes": changes, "clocks": clocks},
+    )
+
+
+def information_added(
+    *, item: FeedbackItem, actor: Any, text: str, via: str, photos: Sequence[str] = ()
+) -> TimelineEvent:
+    """Issue 11: the customer added words (and photos) to their open item, by the hotline, the portal, …
+    (`via`, a Channel value), instead of a second item (shown to the customer)."""
+    return _create(
+        item=item,
+        actor=actor,
+        kind=EventKind.INFO_ADDED,
+        message=text,
+        data={"via": via, "files": list(photos)},
+        is_public=True,
+    )
+
+
+def chased(*, item: FeedbackItem, actor: Any, notified: Sequence[int]) -> TimelineEvent:
+    """Issue 11: the customer chased the item (催办) from the portal; `notified` the staff told (shown to the
+    customer)."""
+    return _create(
+        item=item, actor=actor, kind=EventKind.CHASED, data={"notified": list(notified)}, is_public=True
+    )
+
+
+def withdrawn(*, item: FeedbackItem, actor: Any, from_status: str, reason: str) -> TimelineEvent:
+    """Issue 11: the customer withdrew the item before it was handled; it is cancelled (shown to the
+    customer)."""
+    return _create(
+        item=item,
+        actor=actor,
+        kind=EventKind.WITHDRAWN,
+        from_status=from_status,
+        to_status=Status.CANCELLED,
+        message=reason,
+        is_public=True,
     )
 
 
@@ -268,6 +338,8 @@ def describe(
     if event.kind == EventKind.TRANSITION:
         what = _step_label(data.get("step")) or _label(Status, event.to_status) or what
     details = [] if for_customer else _details(event, data, names)
+    if for_customer and event.kind == EventKind.APPOINTMENT:
+        details = _appointment_details(data)
     if for_customer and event.to_status in Status.values and event.kind == EventKind.TRANSITION:
         what = _label(Status, event.to_status)
     return Description(
@@ -283,7 +355,7 @@ def describe(
 
 def _who(event: TimelineEvent, data: dict[str, Any], *, for_customer: bool) -> str:
     if for_customer:
-        by_customer = event.kind in (EventKind.RATING, EventKind.EMAIL_REPLY) or (
+        by_customer = event.kind in CUSTOMER_ACTION_KINDS or (
             event.kind == EventKind.REGISTERED and data.get("channel") in SELF_SERVICE_CHANNELS
         )
         return _("Customer") if by_customer else _("Property service")
@@ -419,7 +491,35 @@ def _attachment_details(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _information_details(data: dict[str, Any]) -> list[str]:
+    """How the customer's added information came, and the photos it brought."""
+    lines = []
+    if data.get("via") in Channel.values:
+        lines.append(_("Via: %(channel)s") % {"channel": _label(Channel, data["via"])})
+    if data.get("files"):
+        lines.append(", ".join(str(name) for name in data["files"]))
+    return lines
+
+
+def _appointment_details(data: dict[str, Any]) -> list[str]:
+    """The agreed visit time, and the one it replaced, in local time."""
+    lines = []
+    if at := _local_time(data.get("at")):
+        lines.append(_("Appointment: %(at)s") % {"at": at})
+    if previous := _local_time(data.get("previous")):
+        lines.append(_("Before: %(at)s") % {"at": previous})
+    return lines
+
+
+def _handed_over_details(data: dict[str, Any], names: dict[str, dict[int, str]]) -> list[str]:
+    previous = str(data.get("previous_executor_id") or "")
+    person = names.get("previous_executor_id", {}).get(int(previous)) if previous.isdigit() else None
+    return [_("Before: %(person)s") % {"person": person}] if person else []
+
+
 KIND_DETAILS: dict[str, Any] = {
+    EventKind.APPOINTMENT: lambda data, names: _appointment_details(data),
+    EventKind.HANDED_OVER: _handed_over_details,
     EventKind.ESCALATED: _escalation_details,
     EventKind.RATING: lambda data, names: [_label(Rating, data.get("rating"))],
     EventKind.STAFF_TALK: lambda data, names: [
@@ -428,6 +528,7 @@ KIND_DETAILS: dict[str, Any] = {
     EventKind.ATTACHMENT: lambda data, names: _attachment_details(data),
     EventKind.EXECUTION_RECORD: _execution_details,
     EventKind.RECLASSIFIED: _reclassified_details,
+    EventKind.INFO_ADDED: lambda data, names: _information_details(data),
 }
 
 

@@ -240,8 +240,11 @@ class HotlineRegisterForm(_ItemFields):
 
     field_order = ["caller_unit", "description", "kind", "category", "priority", "title"]
 
-    def __init__(self, *args: Any, callers: list[tuple[Any, Any]], **kwargs: Any) -> None:
-        """`callers`: (resident, unit) pairs the user may register for."""
+    def __init__(
+        self, *args: Any, callers: list[tuple[Any, Any]], autofocus: bool = True, **kwargs: Any
+    ) -> None:
+        """`callers`: (resident, unit) pairs the user may register for; `autofocus`: the description takes
+        the cursor (not while the agent is still typing in the search box)."""
         super().__init__(*args, **kwargs)
         self.callers = {f"{resident.pk}:{unit.pk}": (resident, unit) for resident, unit in callers}
         _choice_field(self, "caller_unit").choices = [
@@ -250,10 +253,21 @@ class HotlineRegisterForm(_ItemFields):
         ]
         if self.callers:
             self.fields["caller_unit"].initial = next(iter(self.callers))
-        self.fields["description"].widget.attrs.update(autofocus=True)
+        description = self.fields["description"]
+        description.widget.attrs.update({"rows": 3, "data-enter-submits": ""})
+        description.help_text = _("Enter registers; Shift+Enter starts a new line.")
+        if autofocus:
+            description.widget.attrs["autofocus"] = True
 
     def caller(self) -> tuple[Any, Any]:
         return self.callers[self.cleaned_data["caller_unit"]]
+
+    def chosen(self) -> tuple[int | None, str]:
+        """The unit (id) and category as the form stands (typed, or the defaults), before it is valid: what
+        the likely-duplicate warning looks at; None and "" for what is not usable."""
+        pair = self.callers.get(str(self["caller_unit"].value() or ""))
+        category = str(self["category"].value() or "")
+        return (pair[1].pk if pair else None), (category if category in Category.values else "")
 
 
 # --- the item page ----------------------------------------------------------------------------------------
@@ -409,3 +423,38 @@ class ReclassifyForm(forms.Form):
     def values(self) -> dict[str, Any]:
         """What the reclassification service reads (`reclassification_from`)."""
         return {name: value for name, value in self.cleaned_data.items() if name not in ("version", "reason")}
+
+
+# --- field work (issue 11): the appointment agreed with the customer, handing the job over --------------
+
+
+class AppointmentForm(forms.Form):
+    """The visit time agreed with the customer, in local time (Asia/Shanghai)."""
+
+    at = forms.DateTimeField(
+        label=_("Appointment with the customer"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"required": _("Give a date and time."), "invalid": _("Give a date and time.")},
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_appointment_%s")
+        super().__init__(*args, **kwargs)
+
+
+class HandOverForm(forms.Form):
+    """Hand the job to another colleague of the project, saying why."""
+
+    executor = forms.TypedChoiceField(label=_("Hand over to"), coerce=int, empty_value=None)
+    note = forms.CharField(
+        label=_("Why"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the job is handed over.")},
+    )
+
+    def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_handover_%s")
+        super().__init__(*args, **kwargs)
+        _choice_field(self, "executor").choices = [("", "—"), *people]

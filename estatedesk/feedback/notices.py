@@ -20,6 +20,12 @@ def item_url(item: FeedbackItem) -> str:
     return reverse("feedback:item_detail", args=[item.reference])
 
 
+def item_group_key(item: FeedbackItem) -> str:
+    """What notifications about an item are grouped and read by: the address of its staff page (notify's
+    key when a link is given), also for the customer's, which link to their own page of it."""
+    return item_url(item)
+
+
 def alert_general_manager(*, item: FeedbackItem, actor: Any) -> None:
     """R-FB-3: a major incident goes to the general manager at once."""
     managers = project_staff(project=item.project, roles={Role.GENERAL_MANAGER})
@@ -42,4 +48,11 @@ def tell_customer(*, item: FeedbackItem, subject: str, body: str) -> None:
         email_send(to=address, subject=subject, body=body)
     confirmation.contact_email_confirmation_ask(item=item)
     if item.resident and item.resident.user_id:
-        notify(users=[item.resident.user], title=subject, body=body, email=False)
+        notify(
+            users=[item.resident.user],
+            title=subject,
+            body=body,
+            url=reverse("feedback_portal:item", args=[item.reference]),  # their request's page
+            group_key=item_group_key(item),
+            email=False,
+        )

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from estatedesk.common.months import month_bounds
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
-from estatedesk.feedback import events
+from estatedesk.feedback import events, queues
 from estatedesk.feedback.choices import OPEN_STATUSES, SlaClock, Status
 from estatedesk.feedback.clocks import CLOCK_COLUMNS, running_clocks
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, TimelineEvent
@@ -39,6 +40,7 @@ class ItemFilters:
     open_only: bool = False
     search: str = ""
     month: date | None = None  # registered in that month (first day), company time zone
+    queue: str = ""  # a work queue's name (queues.QUEUES); its order replaces newest first
 
 
 def item_list(
@@ -73,7 +75,7 @@ def item_list(
     if filters.month:
         start, end = month_bounds(filters.month)
         queryset = queryset.filter(registered_at__gte=start, registered_at__lt=end)
-    return queryset.order_by("-registered_at", "-id")
+    return queues.in_queue(queryset, name=filters.queue, user=user, now=now)
 
 
 # What a row of the staff list shows: reading only these columns (and no assignees) halves the page's cost
@@ -362,12 +364,21 @@ class RecordRow:
     signed: str = ""  # "name · YYYY-MM-DD HH:MM" for a signed part (R-FB-8's sign-offs)
 
 
+SIGNERS = ("qa_opinion_by", "office_record_by", "qa_acceptance_by")
+
+
 def execution_record_for(*, item: FeedbackItem) -> ExecutionRecord | None:
-    return (
-        ExecutionRecord.objects.filter(item=item)
-        .select_related("qa_opinion_by", "office_record_by", "qa_acceptance_by")
-        .first()
-    )
+    """The item's record, its signers read with it. Most items have none (one cheap query), and most
+    records are not signed yet: the signers are read only when there are some (one query for all)."""
+    record = next(iter(ExecutionRecord.objects.filter(item_id=item.pk)[:1]), None)
+    if record is None:
+        return None
+    ids = {getattr(record, f"{name}_id") for name in SIGNERS} - {None}
+    people = get_user_model().objects.in_bulk(ids) if ids else {}
+    for name in SIGNERS:
+        setattr(record, name, people.get(getattr(record, f"{name}_id")))
+    record.item = item
+    return record
 
 
 def _local(value: datetime | None) -> str:
@@ -443,4 +454,36 @@ def timeline_rows(*, user: Any, item: FeedbackItem) -> list[events.Description]:
     """Who did what and when, in words (`events.describe`): a customer sees the customer's view."""
     return events.describe_all(
         item_timeline(user=user, item=item), for_customer=not item_viewer_is_staff(user=user, item=item)
+    )
+
+
+# --- the hotline screen and the resident's page (issue 11) ----------------------------------------------
+
+DUPLICATES_SHOWN = 5
+RESIDENT_HISTORY_SHOWN = 50
+
+
+def likely_duplicates(*, user: Any, unit_id: int | None, category: str) -> list[FeedbackItem]:
+    """Open items of the same unit and category the user sees, newest first: a caller ringing again about
+    the same problem (the hotline warns before a second item is registered)."""
+    if not unit_id or not category:
+        return []
+    return list(
+        FeedbackItem.objects.visible_to(user)
+        .filter(unit_id=unit_id, category=category, status__in=OPEN_STATUSES)
+        .select_related("unit")
+        .order_by("-registered_at", "-id")[:DUPLICATES_SHOWN]
+    )
+
+
+def resident_feedback_history(
+    *, user: Any, resident: Resident, limit: int = RESIDENT_HISTORY_SHOWN
+) -> list[FeedbackItem]:
+    """The resident's items the user sees (their project's staff: every one; the owner: their own), newest
+    first."""
+    return list(
+        FeedbackItem.objects.visible_to(user)
+        .filter(resident=resident)
+        .select_related("project", "unit")
+        .order_by("-registered_at", "-id")[:limit]
     )

@@ -192,6 +192,15 @@ def _step_times(*, definition: Step, item: FeedbackItem, now: datetime, writes: 
         updates["escalation_due_at"] = clocks.first_escalation_check(values)
 
 
+def step_time_writes(*, step: str, item: FeedbackItem, now: datetime) -> dict[str, Any]:
+    """The columns `step` would set on `item` at `now` (timestamps, clocks stopped and started, when the
+    sweep next looks), as `feedback_item_step` writes them: for a service that ends an item the way a step
+    does (the customer's withdrawal ends it as `cancel` does, issue 11)."""
+    writes = _StepWrites()
+    _step_times(definition=STEPS[step], item=item, now=now, writes=writes)
+    return writes.updates
+
+
 def _start_clock(*, item: FeedbackItem, clock: str, now: datetime, writes: _StepWrites) -> bool:
     """Start `clock` at `now` unless it ran before or does not concern the item (R-FB-4: the action clock
     only for a concrete quality problem); False when it does not start (no policy covers it either)."""

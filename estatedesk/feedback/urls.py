@@ -1,6 +1,6 @@
 from django.urls import path
 
-from estatedesk.feedback import views
+from estatedesk.feedback import hotline, views
 from estatedesk.feedback.intake import views as intake_views
 from estatedesk.feedback.statistics import views as statistics_views
 
@@ -8,7 +8,9 @@ app_name = "feedback"
 urlpatterns = [
     path("", views.item_list, name="item_list"),
     path("new/", views.item_register, name="item_register"),
-    path("hotline/", views.hotline, name="hotline"),
+    path("hotline/", hotline.hotline, name="hotline"),
+    path("hotline/duplicates/", hotline.hotline_duplicates, name="hotline_duplicates"),
+    path("residents/<int:pk>/history/", hotline.resident_history, name="resident_history"),
     path("statistics/", statistics_views.statistics, name="statistics"),
     path("mail/quarantine/", intake_views.quarantine_list, name="mail_quarantine"),
     path("mail/quarantine/<int:pk>/", intake_views.quarantine_detail, name="mail_quarantine_detail"),
@@ -30,4 +32,9 @@ urlpatterns = [
     path("<str:reference>/report-to-hq/", views.item_report_to_hq, name="item_report_to_hq"),
     path("<str:reference>/photos/", views.item_photos, name="item_photos"),
     path("<str:reference>/files/<int:pk>/", views.attachment_download, name="attachment_download"),
+    path(
+        "<str:reference>/files/<int:pk>/thumbnail/", views.attachment_thumbnail, name="attachment_thumbnail"
+    ),
+    path("<str:reference>/appointment/", views.item_appointment, name="item_appointment"),
+    path("<str:reference>/hand-over/", views.item_hand_over, name="item_hand_over"),
 ]

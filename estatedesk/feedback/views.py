@@ -3,6 +3,7 @@ registration by staff and the hotline screen. Thin: a form in, the service, a pa
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.contrib import messages
@@ -10,20 +11,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
 from estatedesk.common.pagination import CappedPaginator
-from estatedesk.feedback import reclassification, selectors, services
-from estatedesk.feedback.choices import Category, Channel
+from estatedesk.feedback import appointments, notices, queues, reclassification, selectors, services
+from estatedesk.feedback.choices import Category
 from estatedesk.feedback.forms import (
+    AppointmentForm,
     CommentForm,
     ExecutionRecordForm,
-    HotlineRegisterForm,
+    HandOverForm,
     ItemFilterForm,
     ItemRegisterForm,
     ReclassifyForm,
@@ -33,13 +34,13 @@ from estatedesk.feedback.forms import (
 from estatedesk.feedback.intake import confirmation, registration
 from estatedesk.feedback.models import FeedbackItem
 from estatedesk.feedback.pdf import execution_record_pdf as render_execution_record
-from estatedesk.feedback.photos import feedback_photos_add
+from estatedesk.feedback.photos import PICTURE_TYPES, feedback_photos_add, thumbnail_ensure
+from estatedesk.feedback.queues import queue_tabs
 from estatedesk.feedback.workflow import STEPS, Step
+from estatedesk.notifications.services import notifications_mark_read
 from estatedesk.org import selectors as org_selectors
 from estatedesk.org.permissions import can, can_anywhere
-from estatedesk.owners.contacts import normalize_phone
 from estatedesk.owners.privacy import full_phone_policy, phones_for_display
-from estatedesk.owners.selectors import resident_lookup
 
 PAGE_SIZE = 50
 HQ_REPORT_SESSION_KEY = "feedback_hq_report"
@@ -71,6 +72,12 @@ def item_list(request: HttpRequest) -> HttpResponse:
         assignees=org_selectors.filter_assignees(projects=projects, project_code=project_code),
     )
     filters = form.filters()
+    queue_name = request.GET.get("queue", "")
+    if queue_name and queue_name not in queues.QUEUES:
+        message = _("There is no work queue “%(name)s”: showing every item.")
+        messages.warning(request, message % {"name": queue_name[:40]})
+        queue_name = ""
+    filters = dataclasses.replace(filters, queue=queue_name)
     page = CappedPaginator(selectors.item_list_rows(user=user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -82,6 +89,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
+            "queue_tabs": queue_tabs(user=user, current=queue_name, query=request.GET),
             "is_filtered": any(value for name, value in request.GET.items() if name != "page"),
             "filters_open": any(value for name, value in request.GET.items() if name not in ("page", "q")),
             "can_register": can_anywhere(user, "feedback.register"),
@@ -148,7 +156,12 @@ def _render_item(
     can_comment = can(user, "feedback.comment", project=project)
     if "comment_form" not in forms and can_comment:
         forms["comment_form"] = CommentForm()
+    if "appointment_form" not in forms and appointments.may_set_appointment(user=user, item=item):
+        forms["appointment_form"] = AppointmentForm(initial={"at": item.appointment_at})
+    if "handover_form" not in forms and appointments.may_hand_over(user=user, item=item):
+        forms["handover_form"] = HandOverForm(people=appointments.hand_over_choices(item=item))
     resident = item.resident
+    attachments = list(item.attachments.order_by("uploaded_at"))
     context = {
         "item": item,
         "clocks": selectors.clock_rows(item=item),
@@ -164,7 +177,8 @@ def _render_item(
         "talks": list(item.staff_talks.select_related("recorded_by").order_by("recorded_at"))
         if item.category == Category.STAFF_ATTITUDE
         else [],
-        "attachments": list(item.attachments.order_by("uploaded_at")),
+        "attachments": [a for a in attachments if a.content_type not in PICTURE_TYPES],
+        "pictures": [a for a in attachments if a.content_type in PICTURE_TYPES],
         "can_report_hq": (item.is_major or item.is_hot) and can(user, "feedback.report_hq", project=project),
         "can_reclassify": item.is_open and can(user, "feedback.reclassify", project=project),
         "contact_email_known": confirmation.contact_email_is_known(item),
@@ -178,7 +192,9 @@ def _render_item(
 
 @login_required
 def item_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    return _render_item(request, _item(request, reference))
+    item = _item(request, reference)
+    notifications_mark_read(user=request.user, group_key=notices.item_group_key(item))  # issue 11: opened
+    return _render_item(request, item)
 
 
 @login_required
@@ -217,6 +233,9 @@ def item_step(request: HttpRequest, reference: str) -> HttpResponse:
         }
         return _render_item(request, fresh, status=409, conflict=conflict)
     messages.success(request, _("Recorded: %(step)s.") % {"step": step.label})
+    back = request.POST.get("next", "")  # a step taken from a work queue (the home page) goes back there
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("feedback:item_detail", reference=item.reference)
 
 
@@ -327,63 +346,6 @@ def item_register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def hotline(request: HttpRequest) -> HttpResponse:
-    """The screen a phone system pops with ?phone=: the caller, their units and items, and a short form."""
-    _require_register(request)
-    user = request.user
-    phone = (request.GET.get("phone") or request.POST.get("phone") or "").strip()[:30]
-    residents = resident_lookup(user=user, query=phone) if len(normalize_phone(phone)) >= 7 else []
-    projects = {p.pk for p in org_selectors.registrable_projects(user=user)}
-    callers = [
-        (resident, occupancy.unit)
-        for resident in residents
-        for occupancy in getattr(resident, "current_occupancies", [])
-        if occupancy.unit.project_id in projects
-    ]
-    form = HotlineRegisterForm(request.POST or None, callers=callers)
-    if request.method == "POST" and form.is_valid():
-        resident, unit = form.caller()
-        try:
-            item = registration.feedback_item_register(
-                actor=user,
-                data=registration.ItemInput(
-                    project=unit.project,
-                    channel=Channel.HOTLINE,
-                    resident=resident,
-                    unit=unit,
-                    contact_phone=normalize_phone(phone),
-                    **form.service_values(),
-                ),
-                idempotency_key=form.cleaned_data["form_token"],
-            )
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, _("Registered as %(reference)s.") % {"reference": item.reference})
-            return redirect("feedback:item_detail", reference=item.reference)
-    full = full_phone_policy(user)
-    cards = [
-        {
-            "resident": resident,
-            "phones": phones_for_display(resident, full=full(resident)),
-            "occupancies": getattr(resident, "current_occupancies", []),
-        }
-        for resident in residents
-    ]
-    context = {
-        "phone": phone,
-        "cards": cards,
-        "recent": selectors.caller_recent_items(user=user, residents=residents, phone=phone) if phone else [],
-        "form": form if callers else None,
-        "register_url": reverse("feedback:item_register")
-        + "?"
-        + urlencode({"channel": Channel.HOTLINE, "contact_phone": normalize_phone(phone)}),
-    }
-    status = 400 if request.method == "POST" else 200
-    return render(request, "feedback/hotline.html", context, status=status)
-
-
-@login_required
 def attachment_download(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
     """A photo or document of an item, for whoever may see the item (its staff, or the customer who raised
     it), under its own (safe) name, RFC 6266: pictures we checked are shown inline, anything else is a
@@ -467,3 +429,68 @@ def item_reclassify(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(request, _("The classification is changed."))
             return redirect("feedback:item_detail", reference=item.reference)
     return render(request, "feedback/item_reclassify.html", {"form": form, "item": item}, status=status)
+
+
+# --- field work (issue 11): the appointment with the customer, handing the job over, thumbnails ----------
+
+
+@login_required
+@require_POST
+def item_appointment(request: HttpRequest, reference: str) -> HttpResponse:
+    item = _item(request, reference)
+    form = AppointmentForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            appointments.feedback_item_set_appointment(actor=request.user, item=item, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = error.status
+        else:
+            messages.success(request, _("The appointment is recorded."))
+            return redirect("feedback:item_detail", reference=item.reference)
+    return _render_item(request, item, status=status, appointment_form=form)
+
+
+@login_required
+@require_POST
+def item_hand_over(request: HttpRequest, reference: str) -> HttpResponse:
+    item = _item(request, reference)
+    form = HandOverForm(request.POST, people=appointments.hand_over_choices(item=item))
+    status = 400
+    if form.is_valid():
+        try:
+            appointments.feedback_item_hand_over(
+                actor=request.user,
+                item=item,
+                to_id=form.cleaned_data["executor"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = error.status
+        else:
+            messages.success(request, _("The job is handed over."))
+            return redirect("feedback:item_detail", reference=item.reference)
+    return _render_item(request, item, status=status, handover_form=form)
+
+
+@login_required
+@require_GET
+def attachment_thumbnail(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
+    """A photo's thumbnail, for whoever may open the photo (attachment_download's scope)."""
+    from django.http import FileResponse
+
+    item = selectors.item_get_for_user(user=request.user, reference=reference)
+    attachment = item.attachments.filter(pk=pk).first()
+    name = thumbnail_ensure(attachment=attachment) if attachment is not None else None
+    if attachment is None or name is None:
+        raise Http404
+    try:
+        handle = attachment.file.storage.open(name, "rb")
+    except OSError as error:
+        raise Http404 from error
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -194,6 +194,24 @@ STEPS: dict[str, Step] = {
             tells=("customer_service",),
         ),
         Step(
+            # R-FB-5 "when handling is done the CS department is told at once": both in one action, for
+            # the executor on site (issue 11); the same note, stamps and record as "complete"
+            "complete_and_inform_cs",
+            _("Handling done, tell customer service"),
+            frozenset({Status.IN_PROGRESS}),
+            Status.CS_INFORMED,
+            WORKERS,
+            note=Note(
+                _("What was done"),
+                column="result",
+                error_code="feedback.result_required",
+                error_message=_("Describe what was done."),
+            ),
+            stamps=("handled_at",),
+            fills_record=("executed_at",),
+            tells=("customer_service",),
+        ),
+        Step(
             "inform_cs",
             _("Tell customer service"),
             frozenset({Status.HANDLED}),

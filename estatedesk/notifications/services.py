@@ -52,12 +52,13 @@ def notify(
 
 def notifications_mark_read(*, user: Any, group_key: str) -> int:
     """The user opened what `group_key` is about: their unread notifications about it are read (one
-    UPDATE, nothing when there are none; never another user's). The number marked read."""
+    UPDATE when there are some; never another user's). The number marked read."""
     if not group_key or user is None or not user.is_authenticated:
         return 0
-    return Notification.objects.filter(user=user, group_key=group_key, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    unread = Notification.objects.filter(user=user, group_key=group_key, read_at__isnull=True)
+    if not unread.exists():  # most page views: a read, so no write lock is taken (SQLite has one writer)
+        return 0
+    return unread.update(read_at=timezone.now())
 
 
 def notifications_mark_all_read(*, user: Any) -> int:

@@ -196,15 +196,18 @@ def project_people(*, project: Project, roles: frozenset[str]) -> list[tuple[int
     step may assign the item to, as (user id, "name · roles") choices."""
     rows = (
         memberships_at(project=project, roles=roles)
-        .select_related("user")
         .order_by("user__display_name", "user__username", "role")
-    )
-    people: dict[int, tuple[Any, list[str]]] = {}
-    for membership in rows:
-        people.setdefault(membership.user_id, (membership.user, []))[1].append(
-            str(membership.get_role_display())
+        .values_list(
+            "user_id", "user__display_name", "user__first_name", "user__last_name", "user__username", "role"
         )
-    return [(pk, f"{user} · {', '.join(roles)}") for pk, (user, roles) in people.items()]
+    )
+    labels = dict(Role.choices)
+    people: dict[int, tuple[str, list[str]]] = {}
+    for pk, display_name, first_name, last_name, username, role in rows:
+        # as User.__str__ says it, without building a User per row (the step forms ask on every item page)
+        name = display_name or f"{first_name} {last_name}".strip() or username
+        people.setdefault(pk, (name, []))[1].append(str(labels.get(role, role)))
+    return [(pk, f"{name} · {', '.join(roles)}") for pk, (name, roles) in people.items()]
 
 
 def project_staff(*, project: Project, roles: set[str]) -> list[Any]:

@@ -1,13 +1,14 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from estatedesk.owners.choices import ContactPreference, IdType
 from estatedesk.owners.contacts import split_phones
 
 
 class ResidentForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     phones = forms.CharField(
         label=_("Phones"), required=False, help_text=_("Several numbers separated by /"), max_length=200
     )

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat, LPad
 from django.utils import timezone
 
 from estatedesk.common.audit import audit_entries_for_viewer
@@ -17,7 +18,7 @@ from estatedesk.common.scoping import get_for_user_or_404, scope_for
 from estatedesk.org.choices import UnitStatus
 from estatedesk.org.models import Project, Unit
 from estatedesk.owners.choices import ChangeRequestStatus, EmailChangeStatus, Relation
-from estatedesk.owners.contacts import normalize_phone
+from estatedesk.owners.contacts import MOBILE, normalize_phone
 from estatedesk.owners.models import (
     CompletenessSnapshot,
     ContactChangeRequest,
@@ -79,18 +80,43 @@ def _phones() -> Prefetch:
     return Prefetch("phones", queryset=ResidentPhone.objects.order_by("position", "id"), to_attr="phone_list")
 
 
-def resident_list(*, user: Any, project: Project, search: str = "") -> QuerySet[Resident]:
-    """The residents of a project (current occupancies), optionally narrowed by a lookup string."""
-    queryset = (
-        Resident.objects.visible_to(user)
-        .filter(
-            id__in=Occupancy.objects.filter(unit__project=project, ended_on__isnull=True).values(
-                "resident_id"
-            )
-        )
-        .prefetch_related(_phones(), _current_occupancies(user))
-        .order_by("name", "id")
+ARCHIVE_SORTS = ("unit", "name")
+
+
+def unit_order_key(prefix: str = "") -> Any:
+    """A unit's place in natural order as one text, in SQL: building, entrance and number each padded
+    with zeros, so 1-2-101 comes before 1-10-101 (a code that is not a number, G1, after the numbers)."""
+    return Concat(
+        LPad(f"{prefix}building__code", 10, Value("0")),
+        Value("-"),
+        LPad(f"{prefix}entrance", 10, Value("0")),
+        Value("-"),
+        LPad(f"{prefix}number", 20, Value("0")),
+        output_field=CharField(),
     )
+
+
+def resident_list(*, user: Any, project: Project, search: str = "", sort: str = "unit") -> QuerySet[Resident]:
+    """The residents of a project (current occupancies), optionally narrowed by a lookup string, in
+    `sort` order: "unit", by the first of their units here in natural order (1-2-101 before 1-10-101), or
+    "name", by the name's pinyin initials (zw for 张伟), then the name; never by code point. (A full pinyin
+    order needs a pinyin column on Resident: name_initials is what the table has.)"""
+    here = Occupancy.objects.filter(unit__project=project, ended_on__isnull=True)
+    queryset: QuerySet[Resident] = (
+        Resident.objects.visible_to(user)
+        .filter(id__in=here.values("resident_id"))
+        .prefetch_related(_phones(), _current_occupancies(user))
+    )
+    if sort == "name":
+        queryset = queryset.order_by("name_initials", "name", "id")
+    else:
+        first_unit = (
+            here.filter(resident_id=OuterRef("pk"))
+            .annotate(unit_key=unit_order_key("unit__"))
+            .order_by("unit_key")
+            .values("unit_key")[:1]
+        )
+        queryset = queryset.annotate(first_unit_key=Subquery(first_unit)).order_by("first_unit_key", "id")
     if search:
         queryset = queryset.filter(lookup_condition(search, project=project))
     return queryset
@@ -102,7 +128,7 @@ def lookup_condition(query: str, *, project: Project | None = None) -> Q:
     text = query.strip()
     digits = re.sub(r"\D", "", text)
     units = Unit.objects.all() if project is None else Unit.objects.filter(project=project)
-    if UNIT_LABEL.match(text) and "-" in text:
+    if UNIT_LABEL.match(text) and "-" in text and not MOBILE.match(digits):  # 138-0000-1234 is a number
         unit_ids = units.filter(label=text).values("id")
         return Q(
             id__in=Occupancy.objects.filter(unit_id__in=unit_ids, ended_on__isnull=True).values("resident_id")

@@ -71,14 +71,17 @@ def project_archive(request: HtmxHttpRequest, code: str) -> HttpResponse:
     _require_archive(request)
     project = project_get_for_user(user=request.user, code=code)
     search = request.GET.get("q", "").strip()[:50]
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in selectors.ARCHIVE_SORTS else selectors.ARCHIVE_SORTS[0]
     page = Paginator(
-        selectors.resident_list(user=request.user, project=project, search=search), PAGE_SIZE
+        selectors.resident_list(user=request.user, project=project, search=search, sort=sort), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     figure = selectors.completeness_by_project(project_ids=[project.pk])[project.pk]
     trend = selectors.completeness_trend(project=project)
     context = {
         "project": project,
         "search": search,
+        "sort": sort,
         "page": page,
         "cards": _cards(request.user, list(page.object_list)),
         "completeness": figure,
@@ -101,7 +104,12 @@ def lookup(request: HtmxHttpRequest) -> HttpResponse:
     _require_archive(request)
     query = (request.GET.get("phone") or request.GET.get("q") or "").strip()[:50]
     residents = selectors.resident_lookup(user=request.user, query=query) if query else []
-    context = {"query": query, "cards": _cards(request.user, residents), "limit": selectors.LOOKUP_LIMIT}
+    context = {
+        "query": query,
+        "cards": _cards(request.user, residents),
+        "limit": selectors.LOOKUP_LIMIT,
+        "can_register": can_anywhere(request.user, "feedback.register"),  # issue 11: on to the hotline
+    }
     template = "owners/_lookup_results.html" if request.htmx else "owners/lookup.html"
     return render(request, template, context)
 
@@ -129,6 +137,8 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and any(can(request.user, "owners.id.reveal", project=p) for p in projects),
             "can_edit": any(can(request.user, "owners.edit", project=p) for p in projects),
             "pending_email": None if former_only else selectors.email_change_pending(resident=resident),
+            "can_see_feedback": can_anywhere(request.user, "feedback.view"),  # issue 11: the history
+            "can_register": can_anywhere(request.user, "feedback.register"),
         },
     )
 

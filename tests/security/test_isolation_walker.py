@@ -118,6 +118,16 @@ def contact_email_token(data: Dataset) -> str:
     return signing.dumps({"item": data.item.pk, "email": data.item.contact_email.lower()}, salt=CONFIRM_SALT)
 
 
+def account_request_of_a(data: Dataset) -> int:
+    """An owner's request for a portal account at project A, naming owner_a's unit and phone (issue 11)."""
+    from estatedesk.owners.models import AccountRequest
+
+    account_request, _created = AccountRequest.objects.get_or_create(
+        project=data.item.project, unit_label="1-1-101", phone="13800001234"
+    )
+    return account_request.pk
+
+
 # route key → {parameter: how to fill it}. A route missing here fails the walk (`test_sec_…_every_route`).
 FILLERS: dict[str, dict[str, Filler]] = {
     "org:project_detail": {"code": PROJECT_CODE},
@@ -134,6 +144,8 @@ FILLERS: dict[str, dict[str, Filler]] = {
     "owners:resident_detail": {"pk": RESIDENT},
     "owners:resident_edit": {"pk": RESIDENT},
     "owners:resident_id_reveal": {"pk": RESIDENT},
+    "owners:invitation_create": {"pk": RESIDENT},
+    "owners:account_request_review": {"pk": lambda d: account_request_of_a(d)},
     "owners:project_archive": {"code": PROJECT_CODE},
     "owners:project_export": {"code": PROJECT_CODE},
     "feedback:item_detail": {"reference": REFERENCE},
@@ -145,7 +157,11 @@ FILLERS: dict[str, dict[str, Filler]] = {
     "feedback:execution_record_pdf": {"reference": REFERENCE},
     "feedback:item_report_to_hq": {"reference": REFERENCE},
     "feedback:item_photos": {"reference": REFERENCE},
+    "feedback:resident_history": {"pk": RESIDENT},
     "feedback:attachment_download": {"reference": REFERENCE, "pk": lambda d: d.attachment.pk},
+    "feedback:attachment_thumbnail": {"reference": REFERENCE, "pk": lambda d: d.attachment.pk},
+    "feedback:item_appointment": {"reference": REFERENCE},
+    "feedback:item_hand_over": {"reference": REFERENCE},
     "feedback:mail_quarantine_detail": {"pk": QUARANTINED},
     "feedback:mail_quarantine_raw": {"pk": QUARANTINED},
     "feedback:mail_quarantine_release": {"pk": QUARANTINED},
@@ -154,6 +170,7 @@ FILLERS: dict[str, dict[str, Filler]] = {
     "notifications:open": {"pk": lambda d: d.notification.pk},
     "notifications:outbox_resend": {"pk": lambda d: d.outbound_email.pk},
     "feedback_portal:rate": {"reference": REFERENCE},
+    "feedback_portal:item": {"reference": REFERENCE},
     "feedback_portal:qr_sheet": {"project": PROJECT_CODE},
     "feedback_portal:qr_form": {"project": PROJECT_CODE, "building": lambda d: d.building.code},
     "api-project-detail": {"code": PROJECT_CODE},
@@ -165,10 +182,15 @@ FILLERS: dict[str, dict[str, Filler]] = {
     "api-feedback-item-step": {"reference": REFERENCE},
     "api-feedback-item-reclassify": {"reference": REFERENCE},
     "api-feedback-item-comment": {"reference": REFERENCE},
+    "api-feedback-item-information": {"reference": REFERENCE},
     "api-feedback-staff-talk": {"reference": REFERENCE},
     "api-feedback-execution-record": {"reference": REFERENCE},
     "api-feedback-item-rate": {"reference": REFERENCE},
+    "api-feedback-item-chase": {"reference": REFERENCE},
+    "api-feedback-item-withdraw": {"reference": REFERENCE},
     "api-feedback-hq-report": {"reference": REFERENCE},
+    "api-feedback-item-appointment": {"reference": REFERENCE},
+    "api-feedback-item-hand-over": {"reference": REFERENCE},
     "api/^(?P<path>.*)$": {"path": lambda d: f"feedback/items/{d.item.reference}/unknown/"},
 }
 
@@ -222,6 +244,7 @@ class Public:
 OWN = "the signed-in user's own page or list, scoped to them: shows nothing of A (the body check proves it)"
 PUBLIC: dict[str, Public] = {
     "healthz": Public("health check for load balancers; says only 'ok'"),
+    "favicon": Public("the site's icon, which browsers ask for by themselves", statuses=frozenset({302})),
     "health": Public(
         "the background processes' heartbeats: ok or stale per process, no data, no host names (503 while "
         "a process is stale, as in tests where none runs)",
@@ -264,6 +287,25 @@ PUBLIC: dict[str, Public] = {
         may_show=lambda data: {data.email_change.new_email},
     ),
     "owners:archive_home": Public(OWN, frozenset({OUTSIDER})),
+    "owners:account_request_list": Public(
+        OWN + " (the requests of the user's own projects)", frozenset({OUTSIDER})
+    ),
+    "owners:portal_activate": Public(
+        "the page an owner's invitation names: a form for anyone, naming nobody (an empty form is refused; "
+        "signed in, it sends you home)",
+        statuses=frozenset({200, 302, 400}),
+    ),
+    "owners:portal_account_request": Public(
+        "owners ask for an account here: a form for anyone listing the active projects' names (an empty form "
+        "is refused; signed in, it sends you home)",
+        statuses=frozenset({200, 302, 400}),
+        may_show=lambda data: {data.item.project.name},
+    ),
+    "owners:portal_password_forgot": Public(
+        "the first step of an owner's password reset: a form for anyone (an empty form is refused; signed "
+        "in, it sends you home)",
+        statuses=frozenset({200, 302, 400}),
+    ),
     "owners:lookup": Public(OWN, frozenset({OUTSIDER})),
     "owners:change_request_list": Public(OWN, frozenset({OUTSIDER})),
     "owners:import_template": Public(
@@ -275,6 +317,10 @@ PUBLIC: dict[str, Public] = {
     ),
     "feedback:hotline": Public(
         OWN + " (an empty form is refused)", frozenset({OUTSIDER}), frozenset({200, 400})
+    ),
+    "feedback:hotline_duplicates": Public(
+        OWN + " (the hotline's duplicate warning: open items of a unit the user sees, else nothing)",
+        frozenset({OUTSIDER}),
     ),
     "feedback:statistics": Public(OWN, frozenset({OUTSIDER})),
     "feedback:mail_quarantine": Public(
@@ -331,6 +377,7 @@ PUBLIC: dict[str, Public] = {
     "api-resident-lookup": Public(OWN + " (the caller lookup in the user's scope)", frozenset({OUTSIDER})),
     "api-feedback-item-list": Public(OWN, SIGNED_IN),
     "api-feedback-statistics": Public(OWN, SIGNED_IN),
+    "api-feedback-queue-list": Public(OWN + " (the user's work queues and their counts)", SIGNED_IN),
     "api-feedback-item-create": Public(
         "staff and owners register items in their own scope; an empty body is refused with 400",
         SIGNED_IN,

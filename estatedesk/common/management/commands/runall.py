@@ -128,8 +128,15 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
         parser.add_argument("--port", type=int, default=8000, help="port to bind (default: %(default)s)")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default: 2)")
+        parser.add_argument(
+            "--then-command",
+            default="",
+            help="a management command run once the site answers, e.g. demo_logins (make demo)",
+        )
 
-    def handle(self, *args: Any, host: str, port: int, workers: int, **options: Any) -> None:
+    def handle(
+        self, *args: Any, host: str, port: int, workers: int, then_command: str = "", **options: Any
+    ) -> None:
         _check_port_free(host, port)
         if not _static_files_current():
             self.stdout.write("runall: collecting static files (about 30 s when they have changed)")
@@ -168,6 +175,7 @@ class Command(BaseCommand):
             hopeless = supervisor.check()
             if hopeless is None and not announced and _answers(url + "healthz"):
                 self.stdout.write(f"EstateDesk is running at {url}")
+                self._then(then_command)
                 self.stdout.flush()
                 announced = True
             time.sleep(POLL_SECONDS)
@@ -178,6 +186,16 @@ class Command(BaseCommand):
         self.stderr.write(f"runall: {hopeless} keeps dying; stopping the others")
         supervisor.stop(signal.SIGTERM, timeout=STOP_TIMEOUT_SECONDS)
         sys.exit(1)
+
+    def _then(self, command: str) -> None:
+        """Run `command` (the demo's logins, printed again below the start-up lines); a failure is one
+        line on stderr, never a reason to stop the site."""
+        if not command:
+            return
+        try:
+            call_command(command, stdout=self.stdout)
+        except Exception as error:  # noqa: BLE001 - the site keeps running
+            self.stderr.write(f"runall: {command} failed: {error}")
 
     def _log(self, line: str) -> None:
         self.stderr.write(line)

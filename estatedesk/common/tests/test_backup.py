@@ -29,7 +29,7 @@ from estatedesk.feedback.backup_hooks import reference_counters_repair
 from estatedesk.feedback.choices import Category, Channel, Kind
 from estatedesk.feedback.intake.registration import ItemInput, feedback_item_register
 from estatedesk.feedback.models import Attachment, FeedbackItem, ReferenceCounter
-from estatedesk.feedback.photos import feedback_photos_add
+from estatedesk.feedback.photos import feedback_photos_add, thumbnail_name
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)
@@ -138,8 +138,9 @@ def test_ops_backup_writes_a_manifest_with_checksum_counts_and_migrations(world,
     assert len(database["sha256"]) == 64
     assert database["rows"]["feedback_feedbackitem"] == 2
     assert database["rows"]["feedback_attachment"] == 1
-    assert manifest["media"]["files"] == 1
-    assert manifest["media"]["bytes"] == photo.file.size
+    thumbnail = media / thumbnail_name(photo)  # made at upload for the item page's grid
+    assert manifest["media"]["files"] == 2
+    assert manifest["media"]["bytes"] == photo.file.size + thumbnail.stat().st_size
     assert (path / "media" / photo.file.name).read_bytes() == (media / photo.file.name).read_bytes()
     assert manifest["migrations"] == migration_state()
     assert {"feedback", "owners", "org", "accounts", "common"} <= set(manifest["migrations"])

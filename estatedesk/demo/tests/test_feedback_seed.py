@@ -19,9 +19,9 @@ from estatedesk.notifications.models import Notification
 
 
 @pytest.fixture
-def seeded(db):
-    """The demo seeded once (how long it takes is measured in bench/, never asserted here)."""
-    seed_demo()
+def seeded(demo_seeded, db):
+    """The demo, seeded once for the module (conftest.py; how long it takes is measured in bench/, never
+    asserted here)."""
 
 
 def feedback_counts() -> dict[str, int]:

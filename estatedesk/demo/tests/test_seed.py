@@ -15,8 +15,9 @@ from estatedesk.owners.models import Occupancy, Resident
 
 
 @pytest.fixture
-def seeded(db):
-    return seed_demo()
+def seeded(demo_seeded, db):
+    """The demo, seeded once for the module (conftest.py)."""
+    return demo_seeded
 
 
 def counts() -> dict[str, int]:

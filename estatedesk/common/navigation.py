@@ -37,9 +37,14 @@ def register_nav_badge(key: str, badge: Callable[[Any], int | None]) -> None:
     _badges[key] = badge
 
 
-def _badge(key: str, user: Any) -> int | None:
+def nav_badge(key: str, user: Any) -> int | None:
+    """The number beside menu item `key` for `user` (None: none). The page shows it by asking for it once
+    loaded (`common.views.nav_badge_fragment`): counting the work of a whole company must not hold up
+    every page."""
     badge = _badges.get(key)
-    return badge(user) if badge is not None else None
+    if badge is None or not getattr(user, "is_authenticated", False):
+        return None
+    return badge(user)
 
 
 def nav_items_for(user: Any) -> list[NavItem]:
@@ -71,7 +76,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "url": reverse(item.url_name),
             "icon": item.icon,
             "active": _is_current(item, current, exact_elsewhere=exact),
-            "badge": _badge(item.key, user),
+            "badge_url": reverse("nav_badge", args=[item.key]) if item.key in _badges else "",
         }
         for item in visible
     ]

@@ -6,12 +6,16 @@ import logging
 import sys
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from estatedesk.common import resilience
+from estatedesk.common.navigation import nav_badge
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -84,3 +88,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def favicon(request: HttpRequest) -> HttpResponse:
     """/favicon.ico, which browsers ask for by themselves: the static icon, so it is not a 404 in the log."""
     return HttpResponseRedirect(static("favicon.ico"))
+
+
+@login_required
+@require_GET
+def nav_badge_fragment(request: HttpRequest, key: str) -> HttpResponse:
+    """The number beside a menu item, asked for by the page once loaded (htmx): nothing when there is
+    none or it is zero. Only the signed-in user's own number."""
+    count = nav_badge(key, request.user)
+    response = render(request, "includes/nav_badge.html", {"key": key, "count": count or 0})
+    return response

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from estatedesk.common.health import health
-from estatedesk.common.views import favicon
+from estatedesk.common.views import favicon, nav_badge_fragment
 from estatedesk.org import views as org_views
 
 admin.site.site_header = _("EstateDesk administration")
@@ -23,6 +23,7 @@ urlpatterns = [
     path("", org_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),  # browsers ask for it by themselves
+    path("nav/badge/<str:key>/", nav_badge_fragment, name="nav_badge"),  # a menu item's number, once loaded
     path("health/", health, name="health"),  # the database and the background processes' heartbeats
     path("accounts/", include("estatedesk.accounts.urls")),
     path("org/", include("estatedesk.org.urls")),

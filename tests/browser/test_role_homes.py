@@ -195,3 +195,15 @@ def test_overseeing_roles_follow_a_figure_to_the_list(page, log_in, username):
     )
     assert page.locator(f"[data-reference='{major.reference}']").count() >= 1
     assert "绿化带杂草" not in page.inner_text("main")
+
+
+def test_the_menu_shows_the_number_of_waiting_items_once_the_page_has_loaded(page, log_in):
+    # given two new items waiting for the CS supervisor to dispatch them
+    item_at(None, title="电梯困人")
+    item_at(None, title="楼道漏水")
+    # when the supervisor opens any page (the number is asked for after the page, htmx)
+    page.context.clear_cookies()
+    log_in("supervisor_a")
+    page.goto("/feedback/statistics/")
+    # then the menu's "Home" shows 2
+    assert page.get_by_test_id("nav-count-home").inner_text() == "2"

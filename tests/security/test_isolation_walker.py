@@ -130,6 +130,7 @@ def account_request_of_a(data: Dataset) -> int:
 
 # route key → {parameter: how to fill it}. A route missing here fails the walk (`test_sec_…_every_route`).
 FILLERS: dict[str, dict[str, Filler]] = {
+    "nav_badge": {"key": lambda d: "home"},
     "org:project_detail": {"code": PROJECT_CODE},
     "org:calendar_edit": {"pk": lambda d: d.calendar.pk},
     "org:holiday_remove": {"pk": lambda d: d.holiday.pk},
@@ -245,6 +246,7 @@ OWN = "the signed-in user's own page or list, scoped to them: shows nothing of A
 PUBLIC: dict[str, Public] = {
     "healthz": Public("health check for load balancers; says only 'ok'"),
     "favicon": Public("the site's icon, which browsers ask for by themselves", statuses=frozenset({302})),
+    "nav_badge": Public(OWN + ": the number of the user's own waiting work beside a menu item", SIGNED_IN),
     "health": Public(
         "the background processes' heartbeats: ok or stale per process, no data, no host names (503 while "
         "a process is stale, as in tests where none runs)",

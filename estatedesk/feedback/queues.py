@@ -401,18 +401,17 @@ def menu_count(user: Any) -> int | None:
 class QueueTab:
     name: str
     label: str
-    count: int
     url: str
     is_current: bool
 
 
 def queue_tabs(*, user: Any, current: str, query: Any = None) -> list[QueueTab]:
     """The user's queues as tabs of the staff list: each links to the list with that queue (the other
-    filters of `query` kept), the current one back to the list without it."""
+    filters of `query` kept), the current one back to the list without it. No counts: the home page has
+    them; counting a whole company's open items would double the list's time (bench/)."""
     mine = queues_for(user=user)
     if not mine:
         return []
-    counts = user_queue_counts(user=user)
     kept = [
         (name, value)
         for name, values in (query.lists() if query is not None else [])
@@ -427,7 +426,6 @@ def queue_tabs(*, user: Any, current: str, query: Any = None) -> list[QueueTab]:
             QueueTab(
                 name=queue.name,
                 label=str(queue.label),
-                count=counts.get(queue.name, 0),
                 url=f"{base}?{urlencode(params)}" if params else base,
                 is_current=queue.name == current,
             )

@@ -20,7 +20,7 @@ from estatedesk.org.choices import BuildingKind, DepartmentKind, Role, ScopeLeve
 from estatedesk.org.models import Branch, Building, Company, Department, Membership, Project, Unit
 from estatedesk.org.services import company_seed_defaults
 from estatedesk.owners.choices import Relation
-from estatedesk.owners.contacts import name_initials
+from estatedesk.owners.contacts import name_initials, name_pinyin
 from estatedesk.owners.models import Occupancy, Resident, ResidentPhone
 
 PASSWORD = "persona-pass-2026"  # noqa: S105 - test personas only
@@ -76,7 +76,9 @@ def _unit(project: Project, building: Building, label: str) -> Unit:
 
 
 def _resident(name: str, phone: str, **extra: Any) -> Resident:
-    resident = Resident.objects.create(name=name, name_initials=name_initials(name), **extra)
+    resident = Resident.objects.create(
+        name=name, name_initials=name_initials(name), name_pinyin=name_pinyin(name), **extra
+    )
     ResidentPhone.objects.create(resident=resident, number=phone, last4=phone[-4:])
     return resident
 

@@ -29,7 +29,7 @@ from estatedesk.org.models import (
 )
 from estatedesk.org.services import company_seed_defaults
 from estatedesk.owners.choices import Relation
-from estatedesk.owners.contacts import name_initials
+from estatedesk.owners.contacts import name_initials, name_pinyin
 from estatedesk.owners.models import CompletenessSnapshot, Occupancy, Resident, ResidentPhone
 from estatedesk.owners.selectors import completeness_by_project
 
@@ -377,7 +377,10 @@ def _residents(project: Project) -> None:
             plan.append((unit, *_person(rng), Relation.MEMBER, moved_in))
     Unit.objects.bulk_update(units, ["status"])
     residents = Resident.objects.bulk_create(
-        [Resident(name=name, name_initials=name_initials(name)) for _, name, _, _, _ in plan]
+        [
+            Resident(name=name, name_initials=name_initials(name), name_pinyin=name_pinyin(name))
+            for _, name, _, _, _ in plan
+        ]
     )
     ResidentPhone.objects.bulk_create(
         [
@@ -433,7 +436,11 @@ def _accounts(company: Company, projects: dict[str, Project]) -> None:
             unit = Unit.objects.get(project=projects[account.node], label="1-1-101")
             resident, created = Resident.objects.get_or_create(
                 user=user,
-                defaults={"name": account.display_name, "name_initials": name_initials(account.display_name)},
+                defaults={
+                    "name": account.display_name,
+                    "name_initials": name_initials(account.display_name),
+                    "name_pinyin": name_pinyin(account.display_name),
+                },
             )
             if created:
                 ResidentPhone.objects.create(resident=resident, number="13800001234", last4="1234")

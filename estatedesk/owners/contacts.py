@@ -1,4 +1,5 @@
-"""Pure rules for personal data in the owner archive: phone numbers, ID numbers, masking, name initials.
+"""Pure rules for personal data in the owner archive: phone numbers, ID numbers, masking, name initials
+and pinyin.
 
 No database: tested alone (R-OA-1 "complete, valid").
 """
@@ -99,3 +100,21 @@ def name_initials(name: str) -> str:
         else:
             initials.append(pinyin(token, style=Style.FIRST_LETTER, heteronym=False)[0][0][:1])
     return "".join(initials).lower()[:INITIALS_LENGTH]  # as many as the column holds (a long name)
+
+
+PINYIN_LENGTH = 120  # Resident.name_pinyin
+
+
+@lru_cache(maxsize=4096)
+def name_pinyin(name: str) -> str:
+    """A name's full pinyin without tones, lower case, one syllable or word a space, the archive's sort key
+    (issue 11): "张伟" → "zhang wei", "欧阳娜娜" → "ou yang na na", "Li Lei" → "li lei"; digits stay."""
+    from pypinyin import Style, lazy_pinyin
+
+    syllables = []
+    for token in re.findall(r"[\u3400-\u9fff]+|[A-Za-z]+|\d+", name):
+        if token.isascii():
+            syllables.append(token)
+        else:
+            syllables.extend(lazy_pinyin(token, style=Style.NORMAL))
+    return " ".join(syllables).lower()[:PINYIN_LENGTH].rstrip()  # as much as the column holds

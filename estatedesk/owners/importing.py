@@ -45,7 +45,7 @@ from estatedesk.org.models import Building, Project, Unit
 from estatedesk.org.permissions import require
 from estatedesk.owners import spreadsheet
 from estatedesk.owners.choices import ContactPreference, ImportStatus, Relation
-from estatedesk.owners.contacts import is_mobile, mask_id_number, name_initials, phone_last4
+from estatedesk.owners.contacts import is_mobile, mask_id_number, name_initials, name_pinyin, phone_last4
 from estatedesk.owners.email_change import email_change_request, needs_confirmation
 from estatedesk.owners.models import ImportBatch, ImportColumnAlias, Occupancy, Resident, ResidentPhone
 from estatedesk.owners.services import RESIDENT_FIELDS
@@ -451,7 +451,9 @@ def _differs(current: Any, new: Any) -> bool:
 
 def _new_person(values: dict[str, Any]) -> _Person:
     resident = Resident(
-        name=values["name"],  # name_initials are worked out when written (the check has no use for them)
+        name=values[
+            "name"
+        ],  # name_initials, name_pinyin are worked out when written (the check has no use for them)
         email=values.get("email") or "",
         id_type=values.get("id_type") or "",
         id_number=values.get("id_number") or "",
@@ -479,6 +481,7 @@ def _update_person(person: _Person, values: dict[str, Any], archive: _Archive) -
             changed = True
             if attribute == "name":
                 resident.name_initials = name_initials(value)
+                resident.name_pinyin = name_pinyin(value)
                 archive._index(person)
     for number in values["phones"]:
         if number not in person.phones:
@@ -794,7 +797,7 @@ def _write(
             lambda: _bulk_update(
                 Resident,
                 [p.resident for p in plan.touched_persons.values() if p.fields_changed],
-                [*RESIDENT_FIELDS, "name_initials"],
+                [*RESIDENT_FIELDS, "name_initials", "name_pinyin"],
                 now,
             ),
         ),
@@ -818,6 +821,7 @@ def _write(
     ]
     for person in plan.new_persons:
         person.resident.name_initials = name_initials(person.resident.name)
+        person.resident.name_pinyin = name_pinyin(person.resident.name)
     total = sum(count for count, _step in steps)
     done = 0
     if progress is not None:

@@ -42,6 +42,7 @@ class Resident(TimeStampedModel):
     )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=60, db_index=True)
     name_initials = models.CharField(_("pinyin initials"), max_length=30, blank=True, db_index=True)
+    name_pinyin = models.CharField(_("pinyin"), max_length=120, blank=True, db_index=True)
     email = models.EmailField(_("email"), blank=True)
     id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, blank=True)
     id_number = models.CharField(_("ID number"), max_length=40, blank=True)

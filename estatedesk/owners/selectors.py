@@ -99,8 +99,8 @@ def unit_order_key(prefix: str = "") -> Any:
 def resident_list(*, user: Any, project: Project, search: str = "", sort: str = "unit") -> QuerySet[Resident]:
     """The residents of a project (current occupancies), optionally narrowed by a lookup string, in
     `sort` order: "unit", by the first of their units here in natural order (1-2-101 before 1-10-101), or
-    "name", by the name's pinyin initials (zw for 张伟), then the name; never by code point. (A full pinyin
-    order needs a pinyin column on Resident: name_initials is what the table has.)"""
+    "name", by the name's full pinyin (name_pinyin: "chen chen" for 陈晨 before "cheng chao" for 程超), then
+    the name; never by code point."""
     here = Occupancy.objects.filter(unit__project=project, ended_on__isnull=True)
     queryset: QuerySet[Resident] = (
         Resident.objects.visible_to(user)
@@ -108,7 +108,7 @@ def resident_list(*, user: Any, project: Project, search: str = "", sort: str = 
         .prefetch_related(_phones(), _current_occupancies(user))
     )
     if sort == "name":
-        queryset = queryset.order_by("name_initials", "name", "id")
+        queryset = queryset.order_by("name_pinyin", "name", "id")
     else:
         first_unit = (
             here.filter(resident_id=OuterRef("pk"))

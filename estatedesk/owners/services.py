@@ -28,6 +28,7 @@ from estatedesk.owners.contacts import (
     is_valid_phone,
     mask_id_number,
     name_initials,
+    name_pinyin,
     normalize_phone,
     phone_last4,
 )
@@ -153,7 +154,9 @@ def resident_create(
     if relation not in Relation.values:
         raise DomainError("owners.invalid", _("Unknown value."), fields={"relation": [_("Unknown value.")]})
     cleaned = clean_phones(list(phones))
-    resident = Resident.objects.create(name_initials=name_initials(values["name"]), **values)
+    resident = Resident.objects.create(
+        name_initials=name_initials(values["name"]), name_pinyin=name_pinyin(values["name"]), **values
+    )
     set_phones(resident, cleaned)
     Occupancy.objects.create(resident=resident, unit=unit, relation=relation, started_on=started_on)
     audit_record(
@@ -195,6 +198,7 @@ def resident_update(*, actor: Any, resident: Resident, base_url: str = "", **cha
     for name, value in changes.items():
         setattr(resident, name, value.strip() if isinstance(value, str) else value)
     resident.name_initials = name_initials(resident.name)
+    resident.name_pinyin = name_pinyin(resident.name)
     resident.save()
     if phones is not None:
         set_phones(resident, phones)

@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from estatedesk.org.models import Building, Unit
 from estatedesk.owners.choices import Relation
-from estatedesk.owners.contacts import name_initials
+from estatedesk.owners.contacts import name_initials, name_pinyin
 from estatedesk.owners.models import Occupancy, Resident
+from estatedesk.owners.services import resident_create, resident_update
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,9 @@ def _move_in(world, label: str, name: str) -> Resident:
         number=number,
         label=label,
     )
-    resident = Resident.objects.create(name=name, name_initials=name_initials(name))
+    resident = Resident.objects.create(
+        name=name, name_initials=name_initials(name), name_pinyin=name_pinyin(name)
+    )
     Occupancy.objects.create(resident=resident, unit=unit, relation=Relation.OWNER)
     return resident
 
@@ -66,6 +69,42 @@ def test_archive_sorts_by_pinyin_on_request(residents, login):
     # then names follow their pinyin (a, b, c, l, s, z), not their code points (张 < 沈 < 白 < 邻 < 阿 < 陈)
     assert _names_in_page(body) == ["阿明", "白雪", "陈晨", "邻居", "沈业主", "张伟"]
     assert 'value="name" selected' in body
+
+
+def test_archive_sorts_by_full_pinyin_not_by_initials(world, login):
+    # given names whose initials tie or mislead (cd, cc, cc) and whose code points run 曹 < 陈 < 程
+    _move_in(world, "3-1-101", "程超")  # cheng chao
+    _move_in(world, "3-1-102", "曹东")  # cao dong
+    _move_in(world, "3-1-103", "陈晨")  # chen chen
+
+    # when the supervisor chooses the name order
+    url = reverse("owners:project_archive", args=["QD-A"])
+    body = login(world.supervisor_a).get(url, {"sort": "name"}).content.decode()
+
+    # then cao < chen < cheng (then lin, shen), not the initials' cc, cc, cd (陈晨, 程超, 曹东)
+    assert _names_in_page(body) == ["曹东", "陈晨", "程超", "邻居", "沈业主"]
+
+
+def test_archive_page_names_the_pinyin_order(residents, login):
+    client = login(residents.supervisor_a)
+    body = client.get(
+        reverse("owners:project_archive", args=["QD-A"]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+
+    assert "按姓名拼音</option>" in body
+    assert "首字母</option>" not in body
+
+
+def test_created_and_renamed_residents_get_their_pinyin(world):
+    # when a resident is registered, then renamed
+    resident = resident_create(actor=world.supervisor_a, unit=world.unit_a, name="欧阳娜娜")
+    created = resident.name_pinyin
+    resident = resident_update(actor=world.supervisor_a, resident=resident, name="Li Lei")
+
+    # then the sort key follows the name
+    assert created == "ou yang na na"
+    resident.refresh_from_db()
+    assert (resident.name_initials, resident.name_pinyin) == ("ll", "li lei")
 
 
 def test_archive_sort_survives_search_fragment_and_unknown_value(residents, login):

@@ -8,6 +8,7 @@ from estatedesk.owners.contacts import (
     mask_id_number,
     mask_phone,
     name_initials,
+    name_pinyin,
     normalize_phone,
     phone_last4,
     split_phones,
@@ -65,3 +66,16 @@ def test_pinyin_initials_of_chinese_names():
     assert name_initials("张伟") == "zw"
     assert name_initials("欧阳娜娜") == "oynn"
     assert name_initials("Li Lei") == "ll"
+
+
+def test_full_pinyin_of_names_is_the_archive_sort_key():
+    assert name_pinyin("张伟") == "zhang wei"
+    assert name_pinyin("欧阳娜娜") == "ou yang na na"
+    assert name_pinyin("Li Lei") == "li lei"
+    assert name_pinyin("王2号·Anna") == "wang 2 hao anna"
+    assert name_pinyin("") == ""
+    # a long name is cut to the column (120), never ending in a separator
+    long_name = name_pinyin("张" * 60)
+    assert len(long_name) <= 120
+    assert long_name == long_name.strip()
+    assert long_name.startswith("zhang zhang")

@@ -316,7 +316,7 @@ def test_oa_2_clean_file_commits_every_row(world, checked):
     zhang = Resident.objects.get(name="张伟")
     assert (zhang.email, zhang.id_type, zhang.id_number) == ("zw@example.com", "id_card", ID_CARD)
     assert (zhang.preferred_language, zhang.contact_preference, zhang.notes) == ("en", "sms", "养狗")
-    assert zhang.name_initials == "zw"
+    assert (zhang.name_initials, zhang.name_pinyin) == ("zw", "zhang wei")
     occupancy = zhang.occupancies.get()
     assert (occupancy.unit, occupancy.relation, occupancy.started_on) == (unit, "owner", date(2021, 6, 15))
     son = Resident.objects.get(name="张小伟")
@@ -370,6 +370,7 @@ def test_oa_2_an_updated_row_updates_the_person_matched_by_unit_and_phone(world,
     owner.refresh_from_db()
     # owner_a signs in with this record's email: the new one waits for them (issue 16)
     assert (owner.name, owner.email, owner.name_initials) == ("沈大业主", "", "sdyz")
+    assert owner.name_pinyin == "shen da ye zhu"
     assert owner.user == world.owner_a
     assert EmailChange.objects.get(resident=owner).new_email == "s@example.com"
     entries = AuditEntry.objects.filter(

@@ -101,6 +101,7 @@ def shoot(url: str, accounts: list[str], out: Path) -> list[Path]:
             for width, height in WIDTHS.items():
                 page.set_viewport_size({"width": width, "height": height})
                 page.goto("/")
+                page.wait_for_load_state("networkidle")  # the menu's number arrives after the page (htmx)
                 path = out / f"{username}-{width}.png"
                 page.screenshot(path=str(path), full_page=True)
                 saved.append(path)

@@ -56,7 +56,11 @@ def feedback_item_add_information(
     to the customer too; the item's supervisor and executor are told (the project's CS supervisors while
     nobody is assigned yet). `via` is the channel they came by (Channel: hotline, portal, …)."""
     _check_may_add(actor=actor, item=item)
-    item = FeedbackItem.objects.select_for_update().select_related("project", "resident").get(pk=item.pk)
+    item = (
+        FeedbackItem.objects.select_for_update(of=("self",))
+        .select_related("project", "resident")
+        .get(pk=item.pk)
+    )
     if not item.is_open:
         raise DomainError(
             "feedback.closed",

@@ -103,7 +103,11 @@ def chase_interval() -> timedelta:
 def _locked_own_item(*, actor: Any, item: FeedbackItem) -> FeedbackItem:
     """The item, locked, when `actor` is its customer; PermissionDenied otherwise (views look it up in the
     owner's scope first, so anyone else has had a 404 already)."""
-    locked = FeedbackItem.objects.select_for_update().select_related("project", "resident").get(pk=item.pk)
+    locked = (
+        FeedbackItem.objects.select_for_update(of=("self",))
+        .select_related("project", "resident")
+        .get(pk=item.pk)
+    )
     if locked.resident is None or locked.resident.user_id is None or locked.resident.user_id != actor.pk:
         raise PermissionDenied("only the customer")
     return locked

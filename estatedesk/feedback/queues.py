@@ -35,7 +35,7 @@ What the queues mean (every one of them only open items: not closed or cancelled
 - `open_items`, `registered_this_month` (branch, HQ, general manager, leader): the figures of their
   scope.
 
-Counts are one SQL aggregate for all of a user's queues (`queue_counts`); rows are read per queue.
+Counts are SQL aggregates for all of a user's queues at once (`queue_counts`); rows are read per queue.
 """
 
 from __future__ import annotations
@@ -347,9 +347,10 @@ TO_DO_KEY = "to_do"
 def queue_counts(*, user: Any, queues: Iterable[Queue], now: datetime | None = None) -> dict[str, int]:
     """{queue name: number of items} for the given queues, and under `TO_DO_KEY` the number of items in
     any of the work queues among them (each item once; figures and "registered today" are no work to
-    do). One aggregate over the open items the user sees (read through the status index: beside a
-    million finished items they are a few thousand), and one over this month's registrations when a
-    queue counts those."""
+    do). One aggregate over the open items the user sees (beside a million finished items they are a few
+    thousand; project staff read them through the project-and-status index), and one over this month's
+    registrations when a queue counts those. Work queues hold open items only (tested), so the number of
+    things to do is counted among the open items."""
     queues = list(queues)
     if not queues:
         return {TO_DO_KEY: 0}
@@ -373,7 +374,7 @@ def queue_counts(*, user: Any, queues: Iterable[Queue], now: datetime | None = N
     return {name: int(value or 0) for name, value in counts.items()}
 
 
-# --- what the pages show: counts shared by the menu, the home page and the list's tabs ------------------
+# --- what the pages show: the home page's counts, the menu's number, the list's tabs -----------------------
 
 _COUNTS_ATTRIBUTE = "_work_queue_counts"
 

@@ -382,3 +382,8 @@ def test_api_queues_show_the_outsider_and_the_owner_nothing(world, crew):
     assert all(row["count"] == 0 for row in outsider["queues"])
     assert owner == {"to_do": 0, "queues": []}
     assert api_for(world.outsider).get("/api/feedback/queues/").status_code == 200
+
+
+def test_work_queues_hold_open_items_only_so_the_menu_counts_them_among_the_open_items():
+    # the menu's number is counted over the open items: a queue that counts as work must be open-only
+    assert all(queue.open_only for queue in queues.QUEUES.values() if queue.counts_as_work)

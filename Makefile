@@ -24,12 +24,20 @@ SECRET_KEY := $(shell f=data/.secret-key; if [ ! -s "$$f" ]; then mkdir -p data 
 	head -c 64 /dev/urandom | base64 | tr -d '\n/+=' > "$$f"); fi; cat "$$f")
 endif
 export SECRET_KEY
+# Likewise the key that encrypts secrets stored in the database (the demo's complaint mailbox password):
+# one Fernet key per checkout in data/.field-key, unless FIELD_ENCRYPTION_KEY is set in the environment.
+ifeq ($(origin FIELD_ENCRYPTION_KEY),undefined)
+FIELD_ENCRYPTION_KEY := $(shell f=data/.field-key; if [ ! -s "$$f" ]; then mkdir -p data && (umask 077; \
+	head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '\n' > "$$f"); fi; cat "$$f")
+endif
+export FIELD_ENCRYPTION_KEY
 
-.PHONY: help venv install system-deps migrate messages messages-check demo test test-pg smoke fuzz lint typecheck \
+.PHONY: help venv install system-deps migrate seed messages messages-check demo test test-pg smoke fuzz lint typecheck \
 	migrations-check deploy-check check bench bench-quick screenshots
 
 help:
 	@echo "make demo        install, migrate, load demo data and serve at http://$(HOST):$(PORT)/"
+	@echo "make seed        migrate and load the demo data (what make demo does before serving)"
 	@echo "make test        the whole test suite on SQLite, browser tests included"
 	@echo "make test-pg     the same suite on PostgreSQL ($(PG_URL))"
 	@echo "make smoke       start the real server processes and log in over HTTP"
@@ -75,8 +83,11 @@ migrate: $(STAMP)
 
 # runall collects static files first, and only when they changed: with the manifest storage a full
 # collectstatic hashes and compresses every file again (about 30 s).
-demo: $(STAMP) system-deps messages migrate
+# migrate and load the demo data, with the keys every target here gets (the smoke test prepares its data so)
+seed: $(STAMP) migrate
 	$(ESTATEDESK) seed_demo
+
+demo: $(STAMP) system-deps messages seed
 	@echo "Starting EstateDesk at http://$(HOST):$(PORT)/ (Ctrl-C stops it); the logins follow once it is up."
 	$(ESTATEDESK) runall --host $(HOST) --port $(PORT) --then-command demo_logins
 

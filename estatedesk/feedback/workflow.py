@@ -97,6 +97,15 @@ def clock_concerns(clock: str, item: Any) -> bool:
     return concerns is None or concerns(item)
 
 
+# the note of "handling done", alone or with telling customer service (kept in the item's result)
+WHAT_WAS_DONE = Note(
+    _("What was done"),
+    column="result",
+    error_code="feedback.result_required",
+    error_message=_("Describe what was done."),
+)
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
@@ -183,12 +192,7 @@ STEPS: dict[str, Step] = {
             frozenset({Status.IN_PROGRESS}),
             Status.HANDLED,
             WORKERS,
-            note=Note(
-                _("What was done"),
-                column="result",
-                error_code="feedback.result_required",
-                error_message=_("Describe what was done."),
-            ),
+            note=WHAT_WAS_DONE,
             stamps=("handled_at",),
             fills_record=("executed_at",),
             tells=("customer_service",),
@@ -201,12 +205,7 @@ STEPS: dict[str, Step] = {
             frozenset({Status.IN_PROGRESS}),
             Status.CS_INFORMED,
             WORKERS,
-            note=Note(
-                _("What was done"),
-                column="result",
-                error_code="feedback.result_required",
-                error_message=_("Describe what was done."),
-            ),
+            note=WHAT_WAS_DONE,
             stamps=("handled_at",),
             fills_record=("executed_at",),
             tells=("customer_service",),

@@ -10,5 +10,7 @@ urlpatterns = [
     path("org/", include("estatedesk.org.api_urls")),
     path("owners/", include("estatedesk.owners.api_urls")),
     path("feedback/", include("estatedesk.feedback.api_urls")),
+    path("visits/", include("estatedesk.visits.api_urls")),
+    path("quality/", include("estatedesk.quality.api_urls")),
     re_path(r"^(?P<path>.*)$", views.api_not_found),
 ]

@@ -1,6 +1,6 @@
 """The architecture rules as code: no import cycles, and dependencies only down the layer order.
 
-    common ← accounts ← org ← owners ← feedback ← {visits, quality, surveys} ← reporting ← analytics
+    common ← accounts ← org ← owners ← feedback ← visits ← surveys ← quality ← reporting ← analytics
 
 (README, "Architecture in five minutes"). An app may depend on the apps to its left, never on one to its
 right or on a sibling of its own layer; `notifications` and `api` are plumbing that may depend on `common`
@@ -36,7 +36,9 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"org"}),
     frozenset({"owners"}),
     frozenset({"feedback"}),
-    frozenset({"visits", "quality", "surveys"}),
+    frozenset({"visits"}),  # return visits and client visits (R-RV, R-CS-1)
+    frozenset({"surveys"}),  # surveys are checked by return visits (R-RV-1)
+    frozenset({"quality"}),  # nonconformities from visits, surveys, items (R-RV-4); ADR 0015
     frozenset({"reporting"}),
     frozenset({"analytics"}),
 )

@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "estatedesk.owners",
     "estatedesk.notifications",
     "estatedesk.feedback",
+    "estatedesk.visits",
+    "estatedesk.quality",
     "estatedesk.demo",
     "estatedesk.api",
 ]

@@ -29,6 +29,8 @@ urlpatterns = [
     path("org/", include("estatedesk.org.urls")),
     path("", include("estatedesk.owners.urls")),
     path("feedback/", include("estatedesk.feedback.urls")),
+    path("visits/", include("estatedesk.visits.urls")),
+    path("quality/", include("estatedesk.quality.urls")),
     path("notifications/", include("estatedesk.notifications.urls")),
     path("f/", include("estatedesk.feedback.portal.urls")),
     path("api/", include("estatedesk.api.urls")),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from estatedesk.common.errors import DomainError
 from estatedesk.common.scoping import scope_for
-from estatedesk.feedback import clocks, events, notices, sla
+from estatedesk.feedback import clocks, events, followups, notices, sla
 from estatedesk.feedback.choices import InformedBy, Rating, TalkKind
 from estatedesk.feedback.clocks import CLOCK_COLUMNS
 from estatedesk.feedback.models import (
@@ -475,7 +475,12 @@ def feedback_item_rate(*, actor: Any, item: FeedbackItem, rating: str, comment: 
     record = _accepted_by_customer(item=item, rating=rating, comment=comment, now=timezone.now())
     events.rated(item=item, actor=actor, rating=rating, comment=comment, record=record)
     if rating == Rating.C:
-        # serious dissatisfaction: the responsible manager hears of it (the return-visit work picks it up)
+        # serious dissatisfaction (R-RV-3, R-RV-4): a separate visit and a nonconformity follow
+        followups.dissatisfaction_confirmed(
+            followups.Dissatisfaction(
+                item=item, source=followups.Source.OWNER_RATING, actor=actor, note=comment
+            )
+        )
         notify(
             users=project_staff(project=item.project, roles={Role.PROJECT_MANAGER, Role.CS_SUPERVISOR}),
             title=_("%(reference)s rated unsatisfied by the customer") % {"reference": item.reference},

@@ -73,6 +73,31 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "feedback.reclassify": frozenset({Role.CS_SUPERVISOR, Role.PROJECT_MANAGER, Role.QA_MANAGER}),
     # the complaint mailbox's quarantine of the project: read, download the raw message, release, discard
     "feedback.mail_quarantine": frozenset({Role.CS_SUPERVISOR, Role.PROJECT_MANAGER}),
+    # return visits (R-FB-6, R-RV, 附表三) and client visits (R-CS-1)
+    "visits.view": STAFF_ROLES,
+    "visits.record": frozenset(
+        {
+            Role.CS_AGENT,
+            Role.CS_SUPERVISOR,
+            Role.PROJECT_MANAGER,
+            Role.DEPT_SUPERVISOR,
+            Role.QA_MANAGER,
+            Role.QA_STAFF,
+        }
+    ),
+    "visits.plan": frozenset(
+        {Role.CS_SUPERVISOR, Role.PROJECT_MANAGER, Role.QA_MANAGER, Role.DEPT_SUPERVISOR}
+    ),
+    "visits.export": MANAGERS | {Role.CS_SUPERVISOR, Role.QA_MANAGER},
+    "visits.policy": frozenset({Role.SYSTEM_ADMIN, Role.HQ_PROPERTY}),
+    "visits.client": frozenset({Role.CS_SUPERVISOR, Role.PROJECT_MANAGER}),
+    # nonconformities (不合格项, R-RV-4)
+    "quality.view": STAFF_ROLES,
+    "quality.raise": frozenset(
+        {Role.CS_SUPERVISOR, Role.PROJECT_MANAGER, Role.QA_MANAGER, Role.QA_STAFF, Role.DEPT_SUPERVISOR}
+    ),
+    "quality.manage": frozenset({Role.QA_MANAGER, Role.QA_STAFF, Role.PROJECT_MANAGER}),
+    "quality.verify": QA_ROLES,
 }
 
 

@@ -166,11 +166,13 @@ def visitor_refusal(*, visit: ReturnVisit, user: Any, barred: dict[int, str] | N
     if user is None or not getattr(user, "is_active", False) or not getattr(user, "pk", None):
         return _("Choose an active colleague as the visitor.")
     name = str(user)
+    reasons = barred if barred is not None else barred_for_visit(visit)
+    reason = reasons.get(user.pk)
+    if reason:  # the rule of issue 12 first: it says why better than a missing role would
+        return barred_message(reason, name)
     roles = scope_for(user).roles_at(project_id=visit.project_id, branch_id=visit.project.branch_id)
     if not roles & RECORDERS:
         return _("%(name)s may not make return visits at this project.") % {"name": name}
     if not roles & required_roles(visit):
         return _role_message(visit, name)
-    reasons = barred if barred is not None else barred_for_visit(visit)
-    reason = reasons.get(user.pk)
-    return barred_message(reason, name) if reason else None
+    return None

@@ -37,7 +37,7 @@ def visit_about(world, item, purpose=Purpose.AD_HOC, **values):
     )
 
 
-def test_r_rv_3_the_handler_may_not_visit_nor_grade(visiting):
+def test_r_rv_5_visitor_rule_the_handler_may_not_visit_nor_grade(visiting):
     item = told_item(visiting)
     visit = visit_about(visiting, item)
 
@@ -66,7 +66,9 @@ def test_r_rv_3_the_handler_may_not_visit_nor_grade(visiting):
     assert assigned.value.code == "visits.visitor_not_allowed"
 
 
-def test_r_rv_3_those_who_took_steps_may_not_visit_the_arranging_project_manager_and_the_agent_too(visiting):
+def test_r_rv_5_visitor_rule_whoever_took_steps_may_not_visit(
+    visiting,
+):
     item = told_item(visiting)
     visit = visit_about(visiting, item)
 
@@ -75,7 +77,7 @@ def test_r_rv_3_those_who_took_steps_may_not_visit_the_arranging_project_manager
     assert visitor_refusal(visit=visit, user=visiting.visitor_a) is None
 
 
-def test_r_rv_3_an_earlier_handler_may_not_visit(visiting):
+def test_r_rv_5_visitor_rule_an_earlier_handler_may_not_visit(visiting):
     executor_b = add_member(visiting, "executor_b", Role.EXECUTOR, project=visiting.project_a)
     item = walk(visiting, register(visiting), until="arrange")  # pm_a gave the job to executor_a
     item = feedback_item_hand_over(actor=visiting.pm_a, item=item, to_id=executor_b.pk, note="换人")
@@ -104,7 +106,7 @@ def test_r_rv_3_an_earlier_handler_may_not_visit(visiting):
     )
 
 
-def test_r_rv_3_an_escalation_recipient_may_not_visit(visiting):
+def test_r_rv_5_visitor_rule_an_escalation_recipient_may_not_visit(visiting):
     item = register(visiting, registered_at=timezone.now() - timedelta(days=3))
     sla_sweep(now=timezone.now())
     item = walk(visiting, item, until="inform_customer")
@@ -118,7 +120,7 @@ def test_r_rv_3_an_escalation_recipient_may_not_visit(visiting):
     assert visiting.supervisor_a not in eligible_visitors(visit=visit)
 
 
-def test_r_rv_3_the_registrant_may_visit_only_when_the_company_says_so(visiting):
+def test_r_rv_5_visitor_rule_the_registrant_may_visit_only_when_the_company_says_so(visiting):
     item = register(visiting, actor=visiting.visitor_b)
     visit = visit_about(visiting, item)
 
@@ -133,7 +135,7 @@ def test_r_rv_3_the_registrant_may_visit_only_when_the_company_says_so(visiting)
     assert allowed is None
 
 
-def test_r_rv_3_a_monthly_visit_bars_whoever_acted_on_any_item_it_covers(visiting):
+def test_r_rv_5_visitor_rule_a_monthly_visit_bars_whoever_acted_on_any_item_it_covers(visiting):
     first = told_item(visiting)
     second = register(visiting, actor=visiting.visitor_b, resident=first.resident, unit=visiting.unit_a)
     visit = visit_about(visiting, first)

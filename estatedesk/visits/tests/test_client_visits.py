@@ -5,6 +5,7 @@ The services and selectors of visits/clients.py."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -36,7 +37,7 @@ def plan(world, *, actor=None, kind=ClientVisitKind.REGULAR, project=None, days=
 
 
 def record(world, visit, *, actor=None, **values) -> ClientVisit:
-    fields = {
+    fields: dict[str, Any] = {
         "visited_on": clients.today(),
         "attendees": "王经理, 陈客服主管",
         "raised": "地下车库照明不足；希望增加一次绿化修剪。",

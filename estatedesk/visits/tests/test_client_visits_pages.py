@@ -287,3 +287,12 @@ def test_r_cs_1_the_outsiders_list_holds_none_of_project_a(world, staff):
 def test_r_cs_1_an_owner_and_a_user_without_a_role_may_not_open_the_list(world, staff):
     assert staff(world.owner_a).get(page("client_visit_list")).status_code == 403
     assert staff(world.nobody).get(page("client_visit_list")).status_code == 403
+
+
+def test_r_cs_1_the_pages_speak_chinese_by_default(world, login):
+    visit = plan(world, days=0)
+    client = login(world.supervisor_a)
+    assert "客户拜访" in client.get(page("client_visit_list")).content.decode()
+    shown = client.get(page("client_visit_detail", visit)).content.decode()
+    assert "记录拜访" in shown
+    assert "定期拜访" in shown

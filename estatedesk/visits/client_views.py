@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
@@ -62,6 +62,7 @@ def _visitor_choices(projects: list[Project]) -> list[tuple[int, str]]:
 
 
 @login_required
+@require_GET
 def client_visit_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     user = request.user
@@ -151,6 +152,7 @@ def _render_visit(
 
 
 @login_required
+@require_GET
 def client_visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_visit(request, _visit(request, pk))
 

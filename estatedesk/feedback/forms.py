@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
 from estatedesk.common.forms import OneTimeTokenField
@@ -27,6 +29,121 @@ def _choices(values: list[Any]) -> list[tuple[str, Any]]:
 
 def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
+
+
+# --- rendering -------------------------------------------------------------------------------------------
+
+
+def _esc(value: Any) -> str:
+    """As the widget templates print a value: `{{ value|stringformat:'s' }}`, escaped unless safe."""
+    return str(conditional_escape(value if isinstance(value, str) else str(value)))
+
+
+def _attrs(attrs: dict[str, Any]) -> str:
+    """django/forms/widgets/attrs.html"""
+    return "".join(
+        f" {_esc(name)}" if value is True else f' {_esc(name)}="{_esc(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _input(widget: dict[str, Any]) -> str:
+    value = "" if widget["value"] is None else f' value="{_esc(widget["value"])}"'
+    start = f'<input type="{_esc(widget["type"])}" name="{_esc(widget["name"])}"'
+    return f"{start}{value}{_attrs(widget['attrs'])}>"
+
+
+def _input_option(widget: dict[str, Any]) -> str:
+    """radio_option.html / checkbox_option.html, with the line ends their included templates leave."""
+    shown = _input(widget) + "\n"
+    if widget.get("wrap_label"):
+        target = widget["attrs"].get("id")
+        label_for = f' for="{_esc(target)}"' if target else ""
+        shown = f"<label{label_for}>{shown} {_esc(widget['label'])}</label>"
+    return shown + "\n\n"
+
+
+def _select_option(widget: dict[str, Any]) -> str:
+    start = f'<option value="{_esc(widget["value"])}"{_attrs(widget["attrs"])}>'
+    return f"{start}{_esc(widget['label'])}</option>\n"
+
+
+def _option(option: dict[str, Any]) -> str:
+    return _FAST_OPTIONS[option["template_name"]](option)
+
+
+def _select(widget: dict[str, Any]) -> str:
+    parts = [f'<select name="{_esc(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{_esc(group_name)}">')
+        parts.extend(f"\n  {_option(option)}" for option in options)
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
+def _multiple_input(widget: dict[str, Any]) -> str:
+    attrs = widget["attrs"]
+    parts = ["<div"]
+    if attrs.get("id"):
+        parts.append(f' id="{_esc(attrs["id"])}"')
+    if attrs.get("class"):
+        parts.append(f' class="{_esc(attrs["class"])}"')
+    parts.append(">")
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f"\n  <div><label>{_esc(group_name)}</label>")
+        parts.extend(f"<div>\n    {_option(option)}</div>" for option in options)
+        if group_name:
+            parts.append("\n  </div>")
+    parts.append("\n</div>")
+    return "".join(parts)
+
+
+def _textarea(widget: dict[str, Any]) -> str:
+    value = _esc(widget["value"]) if widget["value"] else ""
+    return f'<textarea name="{_esc(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+
+
+_WIDGETS = "django/forms/widgets/"
+_FAST_OPTIONS = {
+    _WIDGETS + "select_option.html": _select_option,
+    _WIDGETS + "radio_option.html": _input_option,
+    _WIDGETS + "checkbox_option.html": _input_option,
+}
+_INPUTS = ("input", "text", "hidden", "checkbox", "email", "number", "tel", "url", "search", "date", "time")
+_FAST_WIDGETS = {
+    **{f"{_WIDGETS}{name}.html": _input for name in _INPUTS},
+    _WIDGETS + "textarea.html": _textarea,
+    _WIDGETS + "select.html": _select,
+    _WIDGETS + "radio.html": _multiple_input,
+    _WIDGETS + "checkbox_select.html": _multiple_input,
+}
+_ERROR_LISTS = {"django/forms/errors/list/default.html", "django/forms/errors/list/ul.html"}
+
+
+class FastWidgets(DjangoTemplates):
+    """Django's form renderer, with the standard widgets written in Python (the same HTML as their
+    templates, which cost a template render per widget and per option) and an empty error list as
+    nothing. Anything else (a custom template, a list of errors) is rendered by its template."""
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        fast = _FAST_WIDGETS.get(template_name)
+        if fast is not None and all(
+            option["template_name"] in _FAST_OPTIONS
+            for _group, options, _index in context["widget"].get("optgroups", ())
+            for option in options
+        ):
+            return fast(context["widget"])
+        if template_name in _ERROR_LISTS and not context.get("errors"):
+            return ""
+        return super().render(template_name, context, request)
+
+
+FAST_WIDGETS = FastWidgets()
 
 
 # --- the list's filters -----------------------------------------------------------------------------------
@@ -108,6 +225,8 @@ class ItemFilterForm(forms.Form):
 
 
 class _ItemFields(forms.Form):
+    default_renderer = FAST_WIDGETS
+
     form_token = OneTimeTokenField()
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.REPAIR)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices, initial=Category.ENGINEERING)

@@ -31,8 +31,7 @@ from estatedesk.feedback.additions import feedback_item_add_information
 from estatedesk.feedback.choices import Category, Channel
 from estatedesk.feedback.forms import HotlineRegisterForm
 from estatedesk.feedback.intake import registration
-from estatedesk.org import selectors as org_selectors
-from estatedesk.org.permissions import can_anywhere
+from estatedesk.org.permissions import can, can_anywhere
 from estatedesk.owners import selectors as owner_selectors
 from estatedesk.owners.contacts import normalize_phone
 from estatedesk.owners.models import Resident
@@ -101,6 +100,18 @@ def _results(user: Any, *, query: str, residents: list[Resident]) -> list[dict[s
     return cards
 
 
+def _callers(user: Any, picked: list[Resident]) -> list[tuple[Resident, Any]]:
+    """(resident, unit) pairs the user may register for: units of active projects where the user holds
+    feedback.register (the occupancies come with their projects, and the scope is the request's: no
+    query)."""
+    return [
+        (resident, occupancy.unit)
+        for resident in picked
+        for occupancy in getattr(resident, "current_occupancies", [])
+        if occupancy.unit.project.is_active and can(user, "feedback.register", project=occupancy.unit.project)
+    ]
+
+
 @login_required
 def hotline(request: HttpRequest) -> HttpResponse:
     """GET: the screen (?phone= from a phone system, ?q= from the search box, &resident= once picked);
@@ -113,13 +124,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
     resident_id = _int(request.GET.get("resident"))
     residents = owner_selectors.resident_lookup(user=user, query=query) if query else []
     picked = _picked(user=user, query=query, residents=residents, resident_id=resident_id)
-    projects = {project.pk for project in org_selectors.registrable_projects(user=user)}
-    callers = [
-        (resident, occupancy.unit)
-        for resident in picked
-        for occupancy in getattr(resident, "current_occupancies", [])
-        if occupancy.unit.project_id in projects
-    ]
+    callers = _callers(user, picked)
     live = bool(getattr(request, "htmx", False))
     form = HotlineRegisterForm(request.POST or None, callers=callers, autofocus=not live)
     if request.method == "POST" and callers:

@@ -302,6 +302,11 @@ def resident_for_contact(*, user: Any, project: Project, unit: Unit | None, phon
     return candidates.order_by("pk").first()
 
 
+# What the hotline screen shows of a caller's items and of the likely duplicates (feedback/_hotline_*.html):
+# the rows are read with these columns only (an item has some forty, a dozen of them times to convert).
+CALLER_ROW_FIELDS = ("reference", "title", "status", "registered_at", "unit__label")
+
+
 def caller_recent_items(*, user: Any, residents: list[Resident], phone: str) -> list[FeedbackItem]:
     """The caller's latest items (as the resident, or from the same number), newest first."""
     number = normalize_phone(phone)
@@ -311,7 +316,8 @@ def caller_recent_items(*, user: Any, residents: list[Resident], phone: str) -> 
     return list(
         FeedbackItem.objects.visible_to(user)
         .filter(condition)
-        .select_related("project", "unit")
+        .select_related("unit")
+        .only(*CALLER_ROW_FIELDS)
         .order_by("-registered_at", "-id")[:RECENT_ITEMS]
     )
 
@@ -472,6 +478,7 @@ def likely_duplicates(*, user: Any, unit_id: int | None, category: str) -> list[
         FeedbackItem.objects.visible_to(user)
         .filter(unit_id=unit_id, category=category, status__in=OPEN_STATUSES)
         .select_related("unit")
+        .only(*CALLER_ROW_FIELDS)
         .order_by("-registered_at", "-id")[:DUPLICATES_SHOWN]
     )
 

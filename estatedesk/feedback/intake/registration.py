@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,17 +41,32 @@ CATEGORY_DEPARTMENTS: dict[str, str] = {
 
 def _next_reference(*, project: Project, day: Any) -> str:
     """PROJECT-YYYYMMDD-NNNN, unique however many registrations run at once: the UPDATE that takes the
-    number holds the counter row's lock until the registration commits (two queries, once the day's row
-    exists)."""
-    counter = ReferenceCounter.objects.filter(project=project, day=day)
-    if not counter.update(last=F("last") + 1):
+    number holds the counter row's lock until the registration commits, and returns it (one query, once
+    the day's row exists; UPDATE … RETURNING on SQLite ≥ 3.35 and PostgreSQL alike)."""
+    last = _take_number(project=project, day=day)
+    if last is None:
         try:
             with transaction.atomic():
                 ReferenceCounter.objects.create(project=project, day=day, last=1)
             return f"{project.code}-{day:%Y%m%d}-0001"
         except IntegrityError:
-            counter.update(last=F("last") + 1)  # another registration created today's row first
-    return f"{project.code}-{day:%Y%m%d}-{counter.values_list('last', flat=True).get():04d}"
+            last = _take_number(project=project, day=day)  # another registration created today's row first
+    return f"{project.code}-{day:%Y%m%d}-{last:04d}"
+
+
+def _take_number(*, project: Project, day: Any) -> int | None:
+    """The day's next number for the project, or None while the day has no counter row yet."""
+    table, last, project_id, day_column = map(
+        connection.ops.quote_name, (ReferenceCounter._meta.db_table, "last", "project_id", "day")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {last} = {last} + 1 WHERE {project_id} = %s AND {day_column} = %s "  # noqa: S608
+            f"RETURNING {last}",
+            [project.pk, connection.ops.adapt_datefield_value(day)],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 @dataclass(frozen=True)
@@ -108,19 +123,28 @@ def feedback_item_register(
     or repeated registration returns the first item and tells nobody again: a double click, a resubmitted
     form or a retry after a dropped connection makes one item."""
     stored_key = idempotency_key_for(actor=actor, key=idempotency_key)
-    if stored_key:
-        existing = FeedbackItem.objects.filter(idempotency_key=stored_key).first()
-        if existing is not None:
-            return existing
     try:
         with transaction.atomic():
             return _register(actor=actor, data=data, registered_at=registered_at, stored_key=stored_key)
     except IntegrityError:
-        # the same key registered a moment ago by a concurrent request: that one stands
-        existing = FeedbackItem.objects.filter(idempotency_key=stored_key).first() if stored_key else None
+        # the key's item exists (a repeat, or a concurrent request a moment ago): that one stands, and
+        # this attempt, rolled back, told nobody
+        existing = _replayed(stored_key)
         if existing is None:
             raise
         return existing
+    except (DomainError, PermissionDenied):
+        # a repeat refused now (the caller moved out, a role was withdrawn): the first item still stands
+        existing = _replayed(stored_key)
+        if existing is None:
+            raise
+        return existing
+
+
+def _replayed(stored_key: str | None) -> FeedbackItem | None:
+    """The item registered with this key (asked only when a registration with a key did not go through:
+    the unique key, not a query before every registration, tells a repeat)."""
+    return FeedbackItem.objects.filter(idempotency_key=stored_key).first() if stored_key else None
 
 
 def _register(
@@ -129,8 +153,9 @@ def _register(
     _check_register_permission(actor=actor, data=data)
     _check_input(data)
     now = registered_at or timezone.now()
+    project = _project_with_rules(data)
     due = clocks.deadlines_for(
-        project=data.project,
+        project=project,
         channel=data.channel,
         kind=data.kind,
         category=data.category,
@@ -141,9 +166,9 @@ def _register(
     # R-FB-4: the quality-problem clock starts when the project manager receives the handling opinion
     running = {"contact_due_at": due.contact_due_at, "resolution_due_at": due.resolution_due_at}
     item = FeedbackItem.objects.create(
-        reference=_next_reference(project=data.project, day=timezone.localtime(now).date()),
-        project=data.project,
-        building=data.building or (data.unit.building if data.unit is not None else None),
+        reference=_next_reference(project=project, day=timezone.localtime(now).date()),
+        project=project,
+        building_id=data.building.pk if data.building else (data.unit.building_id if data.unit else None),
         unit=data.unit,
         location_note=clean_text(data.location_note)[:200],
         resident=data.resident,
@@ -156,7 +181,7 @@ def _register(
         priority=data.priority,
         title=(clean_text(data.title) or derive_title(data.description))[:120],
         description=data.description.strip(),
-        department=data.department or default_department(project=data.project, category=data.category),
+        department_id=data.department.pk if data.department else project.default_department_id,  # type: ignore[attr-defined]
         is_major=data.is_major,
         is_hot=data.is_hot,
         is_paid_service=data.is_paid_service,
@@ -167,9 +192,25 @@ def _register(
         escalation_due_at=clocks.first_escalation_check(running),
         idempotency_key=stored_key,
     )
+    if data.building is not None:
+        item.building = data.building
     events.registered(item=item, actor=actor, at=now)
     _announce(item=item, actor=actor)
     return item
+
+
+def _project_with_rules(data: ItemInput) -> Project:
+    """The project with what its clocks are counted by (branch, service and hotline calendars) and the
+    department that answers for the category (`default_department_id`, used when none was chosen): one
+    query (each read on its own was four)."""
+    department = _departments_for(
+        category=data.category, project_id=OuterRef("pk"), branch_id=OuterRef("branch_id")
+    )
+    return (
+        Project.objects.select_related("branch", "service_calendar", "hotline_calendar")
+        .annotate(default_department_id=Subquery(department.values("pk")[:1]))
+        .get(pk=data.project.pk)
+    )
 
 
 def _check_input(data: ItemInput) -> None:
@@ -224,11 +265,18 @@ def _announce(*, item: FeedbackItem, actor: Any) -> None:
 def default_department(*, project: Project, category: str) -> Department | None:
     """The project's department for the category (engineering → 工程, …; the rest → customer service),
     else the branch's, else none."""
+    return _departments_for(category=category, project_id=project.pk, branch_id=project.branch_id).first()
+
+
+def _departments_for(*, category: str, project_id: Any, branch_id: Any) -> QuerySet[Department]:
+    """The departments that may answer for the category at the project, the one that does first (the
+    project's own, then the branch's); `project_id` and `branch_id` are values or OuterRef()s."""
     kind = CATEGORY_DEPARTMENTS.get(category, DepartmentKind.CUSTOMER_SERVICE)
-    candidates = Department.objects.filter(kind=kind).filter(
-        Q(project=project) | Q(project__isnull=True, branch_id=project.branch_id)
+    return (
+        Department.objects.filter(kind=kind)
+        .filter(Q(project_id=project_id) | Q(project__isnull=True, branch_id=branch_id))
+        .order_by(F("project_id").asc(nulls_last=True), "pk")
     )
-    return candidates.order_by(F("project_id").asc(nulls_last=True), "pk").first()
 
 
 def _department_serves(department: Department, project: Project) -> bool:

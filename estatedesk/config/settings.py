@@ -354,6 +354,8 @@ SPECTACULAR_SETTINGS = {
         "FeedbackEventKindEnum": "estatedesk.feedback.choices.EventKind",
         "StaffTalkKindEnum": "estatedesk.feedback.choices.TalkKind",
         "ChannelEnum": "estatedesk.feedback.choices.Channel",  # `channel` and `via` (issue 11)
+        "ClientVisitKindEnum": "estatedesk.visits.choices.ClientVisitKind",
+        "ClientVisitStatusEnum": "estatedesk.visits.choices.ClientVisitStatus",
     },
 }
 

@@ -15,7 +15,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from estatedesk.demo.client_visit_seeding import seed_client_visits
 from estatedesk.demo.feedback_seeding import seed_feedback
+from estatedesk.demo.quality_seeding import seed_quality
+from estatedesk.demo.visit_seeding import seed_visits
 from estatedesk.org.choices import BuildingKind, DepartmentKind, Role, ScopeLevel, UnitStatus
 from estatedesk.org.models import (
     Branch,
@@ -173,6 +176,15 @@ ACCOUNTS: list[DemoAccount] = [
         "QD-HJ",
         DepartmentKind.ENGINEERING,
         "Executor 执行人 (engineering), project A",
+    ),
+    DemoAccount(
+        "visitor_a",
+        "秦回访专员",
+        Role.CS_AGENT,
+        ScopeLevel.PROJECT,
+        "QD-HJ",
+        DepartmentKind.CUSTOMER_SERVICE,
+        "Return visitor 回访专员, project A (did not handle the demo items, so may visit their customers)",
     ),
     DemoAccount(
         "owner_a", "沈业主", "owner", ScopeLevel.PROJECT, "QD-HJ", "", "Owner 业主 of unit 1-1-101, project A"
@@ -487,6 +499,10 @@ def seed_demo(*, feedback: bool = True) -> dict[str, int]:
     _accounts(company, projects)
     if feedback:
         seed_feedback()
+        # return visits of last month's customers, client visits, nonconformities (issue 12)
+        seed_visits(company=company, now=timezone.now())
+        seed_client_visits()
+        seed_quality()
     return {
         "projects": Project.objects.count(),
         "units": Unit.objects.count(),

@@ -128,6 +128,124 @@ def account_request_of_a(data: Dataset) -> int:
     return account_request.pk
 
 
+def client_visit_of_a(data: Dataset) -> int:
+    """A recorded client visit of project A (R-CS-1), with a feedback item raised from it."""
+    from datetime import date
+
+    from estatedesk.visits.models import ClientVisit
+
+    staff = data.item.registered_by
+    visit, _created = ClientVisit.objects.get_or_create(
+        project=data.item.project,
+        client_name="QD-A client marker",
+        defaults={
+            "kind": "regular",
+            "client_kind": "developer",
+            "status": "done",
+            "planned_on": date(2026, 1, 5),
+            "visited_on": date(2026, 1, 5),
+            "raised": "QD-A client raised marker",
+            "follow_up": "QD-A follow-up marker",
+            "follow_up_due_on": date(2026, 1, 20),
+            "visitor": staff,
+            "created_by": staff,
+        },
+    )
+    visit.items.add(data.item)
+    return visit.pk
+
+
+CLIENT_VISIT: Filler = client_visit_of_a
+
+
+def _staff_of_a(data: Dataset, role: str) -> Any:
+    """A colleague of project A holding `role` there (the world's pm_a for the project manager)."""
+    from estatedesk.org.models import Membership
+
+    membership = (
+        Membership.objects.filter(project=data.item.project, role=role, is_active=True)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    assert membership is not None, f"project A has no {role}"
+    return membership.user
+
+
+def _mark(data: Dataset, *markers: str) -> None:
+    """Texts of a filler's object that must not reach anybody outside A either."""
+    data.markers.extend(m for m in markers if m not in data.markers)
+
+
+def return_visit_of_a(data: Dataset) -> int:
+    """A return visit about A's item (R-RV), arranged through the service by A's project manager: it names
+    owner_a and their phone, as every visit of A does."""
+    from estatedesk.org.choices import Role
+    from estatedesk.visits.choices import Purpose
+    from estatedesk.visits.models import ReturnVisit
+    from estatedesk.visits.services import return_visit_arrange
+
+    visit = ReturnVisit.objects.filter(item=data.item, purpose=Purpose.AD_HOC).order_by("id").first()
+    if visit is None:
+        visit = return_visit_arrange(
+            actor=_staff_of_a(data, Role.PROJECT_MANAGER),
+            purpose=Purpose.AD_HOC,
+            project=data.item.project,
+            item=data.item,
+        )
+    return visit.pk
+
+
+def nonconformity_of_a(data: Dataset) -> Any:
+    """A nonconformity raised from A's item through the quality services, analysed, with one action of
+    agent_a's (so that an action id exists)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from estatedesk.org.choices import Role
+    from estatedesk.quality import services
+    from estatedesk.quality.choices import ActionKind, CauseCategory, Origin, Severity
+    from estatedesk.quality.models import Nonconformity
+
+    _mark(data, "QD-A nonconformity marker", "QD-A cause marker", "QD-A action marker")
+    existing = Nonconformity.objects.filter(item=data.item).order_by("id").first()
+    if existing is not None:
+        return existing
+    manager = _staff_of_a(data, Role.PROJECT_MANAGER)
+    nonconformity = services.nonconformity_create(
+        actor=manager,
+        data=services.NonconformityInput(
+            project=data.item.project,
+            origin=Origin.ITEM,
+            title="QD-A nonconformity marker",
+            description="The stairwell leak came back: QD-A nonconformity marker.",
+            item=data.item,
+        ),
+    )
+    nonconformity = services.nonconformity_analyse(
+        actor=manager,
+        nonconformity=nonconformity,
+        cause_category=CauseCategory.PROCESS,
+        severity=Severity.MAJOR,
+        cause="QD-A cause marker",
+    )
+    services.nonconformity_action_add(
+        actor=manager,
+        nonconformity=nonconformity,
+        kind=ActionKind.CORRECTIVE,
+        description="QD-A action marker",
+        owner=data.item.registered_by,
+        due_on=timezone.localdate() + timedelta(days=7),
+    )
+    return nonconformity
+
+
+RETURN_VISIT: Filler = return_visit_of_a
+NONCONFORMITY: Filler = lambda d: nonconformity_of_a(d).reference  # noqa: E731
+ACTION: Filler = lambda d: nonconformity_of_a(d).actions.order_by("id").first().pk  # noqa: E731
+
+
 # route key → {parameter: how to fill it}. A route missing here fails the walk (`test_sec_…_every_route`).
 FILLERS: dict[str, dict[str, Filler]] = {
     "nav_badge": {"key": lambda d: "home"},
@@ -192,6 +310,53 @@ FILLERS: dict[str, dict[str, Filler]] = {
     "api-feedback-hq-report": {"reference": REFERENCE},
     "api-feedback-item-appointment": {"reference": REFERENCE},
     "api-feedback-item-hand-over": {"reference": REFERENCE},
+    "visits:client_visit_detail": {"pk": CLIENT_VISIT},
+    "visits:client_visit_record": {"pk": CLIENT_VISIT},
+    "visits:client_visit_follow_up_done": {"pk": CLIENT_VISIT},
+    "visits:client_visit_cancel": {"pk": CLIENT_VISIT},
+    "visits:client_visit_raise_item": {"pk": CLIENT_VISIT},
+    "api-visits-client-detail": {"pk": CLIENT_VISIT},
+    "api-visits-client-record": {"pk": CLIENT_VISIT},
+    "api-visits-client-follow-up-done": {"pk": CLIENT_VISIT},
+    "api-visits-client-cancel": {"pk": CLIENT_VISIT},
+    "api-visits-client-raise-item": {"pk": CLIENT_VISIT},
+    "visits:visit_detail": {"pk": RETURN_VISIT},
+    "visits:visit_attempt": {"pk": RETURN_VISIT},
+    "visits:visit_grade": {"pk": RETURN_VISIT},
+    "visits:visit_assign": {"pk": RETURN_VISIT},
+    "visits:visit_cancel": {"pk": RETURN_VISIT},
+    "visits:visit_pdf": {"pk": RETURN_VISIT},
+    "visits:portal_visit": {"pk": RETURN_VISIT},
+    "visits:portal_item_visits": {"reference": REFERENCE},
+    "api-visits-detail": {"pk": RETURN_VISIT},
+    "api-visits-attempt-create": {"pk": RETURN_VISIT},
+    "api-visits-grade": {"pk": RETURN_VISIT},
+    "api-visits-assign": {"pk": RETURN_VISIT},
+    "api-visits-cancel": {"pk": RETURN_VISIT},
+    "quality:detail": {"reference": NONCONFORMITY},
+    "quality:take_up": {"reference": NONCONFORMITY},
+    "quality:analyse": {"reference": NONCONFORMITY},
+    "quality:action_add": {"reference": NONCONFORMITY},
+    "quality:action_done": {"reference": NONCONFORMITY, "pk": ACTION},
+    "quality:start": {"reference": NONCONFORMITY},
+    "quality:to_verification": {"reference": NONCONFORMITY},
+    "quality:verify": {"reference": NONCONFORMITY},
+    "quality:verification_visit": {"reference": NONCONFORMITY},
+    "quality:cancel": {"reference": NONCONFORMITY},
+    "quality:reopen": {"reference": NONCONFORMITY},
+    "quality:pdf": {"reference": NONCONFORMITY},
+    "quality:evidence": {"reference": NONCONFORMITY},
+    "api-quality-detail": {"reference": NONCONFORMITY},
+    "api-quality-take-up": {"reference": NONCONFORMITY},
+    "api-quality-analyse": {"reference": NONCONFORMITY},
+    "api-quality-action-add": {"reference": NONCONFORMITY},
+    "api-quality-action-done": {"reference": NONCONFORMITY, "pk": ACTION},
+    "api-quality-start": {"reference": NONCONFORMITY},
+    "api-quality-to-verification": {"reference": NONCONFORMITY},
+    "api-quality-verify": {"reference": NONCONFORMITY},
+    "api-quality-verification-visit": {"reference": NONCONFORMITY},
+    "api-quality-cancel": {"reference": NONCONFORMITY},
+    "api-quality-reopen": {"reference": NONCONFORMITY},
     "api/^(?P<path>.*)$": {"path": lambda d: f"feedback/items/{d.item.reference}/unknown/"},
 }
 
@@ -314,6 +479,38 @@ PUBLIC: dict[str, Public] = {
         "the empty import template (column headings only)", frozenset({OUTSIDER})
     ),
     "feedback:item_list": Public(OWN, frozenset({OUTSIDER})),
+    "visits:client_visit_list": Public(
+        OWN + " (the client visits of the user's own projects)", frozenset({OUTSIDER})
+    ),
+    "visits:client_visit_plan": Public(
+        OWN + " (a form for the user's own projects; an empty form is refused)",
+        frozenset({OUTSIDER}),
+        frozenset({200, 400}),
+    ),
+    "visits:visit_list": Public(
+        OWN + " (the return visits of the user's own projects); a visitor opening the bare list is sent to "
+        "their own due visits",
+        frozenset({OUTSIDER}),
+        frozenset({200, 302}),
+        redirects_to="visits:visit_list",
+    ),
+    "visits:figures": Public(OWN + " (the visit figures of the user's own projects)", frozenset({OUTSIDER})),
+    "visits:monthly_make": Public(
+        "a planner makes the monthly list of one of their own projects; an empty form is refused and sends "
+        "them back to their list",
+        frozenset({OUTSIDER}),
+        frozenset({302}),
+        redirects_to="visits:visit_list",
+    ),
+    "quality:list": Public(OWN + " (the nonconformities of the user's own projects)", frozenset({OUTSIDER})),
+    "quality:create": Public(
+        OWN + " (raising a nonconformity at the user's own projects; an empty form is refused)",
+        frozenset({OUTSIDER}),
+        frozenset({200, 400}),
+    ),
+    "quality:figures": Public(
+        OWN + " (the nonconformity figures of the user's own projects)", frozenset({OUTSIDER})
+    ),
     "feedback:item_register": Public(
         OWN + " (an empty form is refused)", frozenset({OUTSIDER}), frozenset({200, 400})
     ),
@@ -378,6 +575,38 @@ PUBLIC: dict[str, Public] = {
     "api-holiday-list": Public(OWN, SIGNED_IN),
     "api-resident-lookup": Public(OWN + " (the caller lookup in the user's scope)", frozenset({OUTSIDER})),
     "api-feedback-item-list": Public(OWN, SIGNED_IN),
+    "api-visits-client-list": Public(OWN + " (the client visits of the user's own projects)", SIGNED_IN),
+    "api-visits-client-plan": Public(
+        "staff plan client visits at their own projects; an empty body is refused with 400",
+        SIGNED_IN,
+        frozenset({400}),
+    ),
+    "api-visits-list": Public(OWN + " (the return visits of the user's own projects)", frozenset({OUTSIDER})),
+    "api-visits-arrange": Public(
+        "planners arrange visits at their own projects; an empty body is refused with 400",
+        frozenset({OUTSIDER}),
+        frozenset({400}),
+    ),
+    "api-visits-monthly-make": Public(
+        "planners make the monthly list of their own projects; an empty body is refused with 400",
+        frozenset({OUTSIDER}),
+        frozenset({400}),
+    ),
+    "api-visits-figures": Public(
+        OWN + " (the visit figures of the user's own projects)", frozenset({OUTSIDER})
+    ),
+    "api-quality-list": Public(
+        OWN + " (the nonconformities of the user's own projects; an owner's list is empty)", SIGNED_IN
+    ),
+    "api-quality-create": Public(
+        "staff raise nonconformities at their own projects; an empty body is refused with 400 (before the "
+        "right to raise is asked)",
+        SIGNED_IN,
+        frozenset({400}),
+    ),
+    "api-quality-figures": Public(
+        OWN + " (the nonconformity figures of the user's own projects)", frozenset({OUTSIDER})
+    ),
     "api-feedback-statistics": Public(OWN, SIGNED_IN),
     "api-feedback-queue-list": Public(OWN + " (the user's work queues and their counts)", SIGNED_IN),
     "api-feedback-item-create": Public(
@@ -553,4 +782,21 @@ def test_sec_the_walk_reports_a_persona_who_sees_project_a(qd_a, world):
     assert ("api-feedback-item-detail", OUTSIDER, "get", 200) in seen
     resident_page = next(o for o in offences if o.route == "owners:resident_detail" and o.method == "get")
     assert "沈业主" in resident_page.leaked
+    assert all(o.persona == OUTSIDER for o in offences)
+
+
+def test_sec_the_fillers_of_visits_and_nonconformities_name_real_objects_of_project_a(qd_a, world):
+    # given the routes of one return visit and one nonconformity of A, asked as A's project manager in the
+    # outsider's place (someone who may see them)
+    keys = {"visits:visit_detail", "api-visits-detail", "quality:detail", "api-quality-detail"}
+    routes = [r for r in all_routes() if r.key in keys]
+    assert len(routes) == 4
+    # when the walk asks them
+    offences = walk(qd_a, {OUTSIDER: world.pm_a, NEIGHBOUR: world.owner_neighbour}, routes)
+    # then each shows A's data: the fillers point at real objects, so the walk's refusals prove something
+    shown = {(o.route, o.method, o.status) for o in offences}
+    assert {(key, "get", 200) for key in keys} <= shown
+    pages = {o.route: o.leaked for o in offences if o.method == "get"}
+    assert "沈业主" in pages["visits:visit_detail"]
+    assert "QD-A nonconformity marker" in pages["quality:detail"]
     assert all(o.persona == OUTSIDER for o in offences)

@@ -84,6 +84,7 @@ class EventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by the customer")
     INFO_ADDED = "info_added", _("Information added by the customer")
     HANDED_OVER = "handed_over", _("Handed over")
+    RETURN_VISIT = "return_visit", _("Return visit recorded")
 
 
 class InformedBy(models.TextChoices):

@@ -170,6 +170,26 @@ def rated(
     )
 
 
+def return_visit_recorded(
+    *, item: FeedbackItem, actor: Any, grade: str, purpose: str, visit_id: int, record: dict[str, Any] | None
+) -> TimelineEvent:
+    """A return visit's grade about the item (附表三); `purpose` the visit's kind (visits' code), `record` the
+    execution-record fields it filled in (customer acceptance, R-FB-8). The customer sees the grade, not
+    the visitor's notes."""
+    return _create(
+        item=item,
+        actor=actor,
+        kind=EventKind.RETURN_VISIT,
+        data={
+            "grade": grade,
+            "purpose": purpose,
+            "visit_id": visit_id,
+            **({"record": record} if record else {}),
+        },
+        is_public=True,
+    )
+
+
 def reported_to_hq(*, item: FeedbackItem, actor: Any) -> TimelineEvent:
     """R-IR-8: handed to HQ reporting as an instant report."""
     return _create(item=item, actor=actor, kind=EventKind.HQ_REPORT, data={"reference": item.reference})
@@ -522,6 +542,7 @@ KIND_DETAILS: dict[str, Any] = {
     EventKind.HANDED_OVER: _handed_over_details,
     EventKind.ESCALATED: _escalation_details,
     EventKind.RATING: lambda data, names: [_label(Rating, data.get("rating"))],
+    EventKind.RETURN_VISIT: lambda data, names: [_label(Rating, data.get("grade"))],
     EventKind.STAFF_TALK: lambda data, names: [
         f"{data.get('employee', '')} · {_label(TalkKind, data.get('kind'))}"
     ],

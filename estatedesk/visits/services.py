@@ -37,6 +37,7 @@ from estatedesk.common.audit import audit_record, model_changes
 from estatedesk.common.errors import DomainError
 from estatedesk.feedback import followups
 from estatedesk.feedback.models import FeedbackItem
+from estatedesk.feedback.visit_results import feedback_item_visit_recorded
 from estatedesk.feedback.workflow import customer_told
 from estatedesk.notifications.services import notify
 from estatedesk.org.choices import DepartmentKind, Role
@@ -375,6 +376,10 @@ def return_visit_grade(*, actor: Any, visit: ReturnVisit, result: VisitResult) -
     current.escalation_due_at = None
     current.save()
     _audit(actor=actor, visit=current, before=before)
+    for told in items:  # on each item's timeline; the customer acceptance of 附表二 if not rated (R-FB-8)
+        feedback_item_visit_recorded(
+            actor=actor, item=told, grade=current.grade, purpose=current.purpose, visit_id=current.pk
+        )
     if current.grade == Grade.C:
         _after_c(visit=current, item=item, actor=actor)
     for listener in list(_graded_listeners.values()):

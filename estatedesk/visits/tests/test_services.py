@@ -343,3 +343,34 @@ def test_the_owner_reads_only_their_graded_visit_and_never_for_writing(visiting)
     assert return_visit_get_for_user(user=visiting.owner_a, pk=visit.pk) == visit
     with pytest.raises(Http404):
         return_visit_get_for_user(user=visiting.owner_a, pk=visit.pk, for_write=True)
+
+
+# --- the item's own record: timeline and 附表二 (R-FB-8) ----------------------------------------------------
+
+
+def test_r_fb_8_a_visit_grade_goes_on_the_items_timeline_and_is_the_customer_acceptance(visiting):
+    from estatedesk.feedback.choices import EventKind
+    from estatedesk.feedback.events import describe
+    from estatedesk.feedback.models import ExecutionRecord
+
+    item = told_item(visiting)
+    visit = ad_hoc(visiting, item, visiting.visitor_a)
+
+    return_visit_grade(actor=visiting.visitor_a, visit=visit, result=result(Grade.B))
+
+    event = item.events.get(kind=EventKind.RETURN_VISIT)
+    assert (event.actor, event.is_public, event.data["grade"]) == (visiting.visitor_a, True, "B")
+    assert describe(event, for_customer=True).what == "Return visit recorded"
+    assert ExecutionRecord.objects.get(item=item).customer_acceptance == "B · 较满意"
+
+
+def test_r_fb_8_the_customers_own_rating_stays_the_acceptance_after_a_visit(visiting):
+    from estatedesk.feedback.models import ExecutionRecord
+
+    item = told_item(visiting)
+    feedback_item_rate(actor=visiting.owner_a, item=item, rating="A", comment="很好")
+    visit = ad_hoc(visiting, item, visiting.visitor_a)
+
+    return_visit_grade(actor=visiting.visitor_a, visit=visit, result=result(Grade.B))
+
+    assert ExecutionRecord.objects.get(item=item).customer_acceptance == "A · 满意 · 很好"

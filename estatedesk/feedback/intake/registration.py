@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from estatedesk.common.errors import DomainError
 from estatedesk.common.scoping import scope_for
-from estatedesk.feedback import clocks, events, notices
+from estatedesk.feedback import clocks, events, notices, sla
 from estatedesk.feedback.choices import PATROL_CATEGORIES, Category, Channel, Kind, Priority
 from estatedesk.feedback.models import FeedbackItem, ReferenceCounter
 from estatedesk.feedback.text import clean_text, derive_title
@@ -124,8 +124,9 @@ def feedback_item_register(
     form or a retry after a dropped connection makes one item."""
     stored_key = idempotency_key_for(actor=actor, key=idempotency_key)
     try:
+        plan = _plan(actor=actor, data=data, registered_at=registered_at)
         with transaction.atomic():
-            return _register(actor=actor, data=data, registered_at=registered_at, stored_key=stored_key)
+            return _register(actor=actor, data=data, plan=plan, stored_key=stored_key)
     except IntegrityError:
         # the key's item exists (a repeat, or a concurrent request a moment ago): that one stands, and
         # this attempt, rolled back, told nobody
@@ -147,9 +148,18 @@ def _replayed(stored_key: str | None) -> FeedbackItem | None:
     return FeedbackItem.objects.filter(idempotency_key=stored_key).first() if stored_key else None
 
 
-def _register(
-    *, actor: Any, data: ItemInput, registered_at: datetime | None, stored_key: str | None
-) -> FeedbackItem:
+@dataclass(frozen=True)
+class _Plan:
+    """What a registration reads before it writes: outside the write transaction, so that registrations
+    at once (eight hotline agents) hold SQLite's write lock only while they write."""
+
+    now: datetime
+    project: Project  # with its branch, calendars and `default_department_id`
+    due: sla.Deadlines
+    supervisors: list[Any]  # the project's CS supervisors, who hear of every new item
+
+
+def _plan(*, actor: Any, data: ItemInput, registered_at: datetime | None) -> _Plan:
     _check_register_permission(actor=actor, data=data)
     _check_input(data)
     now = registered_at or timezone.now()
@@ -163,6 +173,12 @@ def _register(
         is_quality_problem=data.is_quality_problem,
         start=now,
     )
+    supervisors = project_staff(project=project, roles={Role.CS_SUPERVISOR})
+    return _Plan(now=now, project=project, due=due, supervisors=supervisors)
+
+
+def _register(*, actor: Any, data: ItemInput, plan: _Plan, stored_key: str | None) -> FeedbackItem:
+    now, project, due = plan.now, plan.project, plan.due
     # R-FB-4: the quality-problem clock starts when the project manager receives the handling opinion
     running = {"contact_due_at": due.contact_due_at, "resolution_due_at": due.resolution_due_at}
     item = FeedbackItem.objects.create(
@@ -195,7 +211,7 @@ def _register(
     if data.building is not None:
         item.building = data.building
     events.registered(item=item, actor=actor, at=now)
-    _announce(item=item, actor=actor)
+    _announce(item=item, actor=actor, supervisors=plan.supervisors)
     return item
 
 
@@ -242,11 +258,11 @@ def _check_input(data: ItemInput) -> None:
         raise DomainError("feedback.invalid", _("Some fields are not valid."), fields=fields)
 
 
-def _announce(*, item: FeedbackItem, actor: Any) -> None:
+def _announce(*, item: FeedbackItem, actor: Any, supervisors: list[Any]) -> None:
     """The CS supervisors hear of every new item; the general manager of a major incident (R-FB-3); the
     customer gets the reference, in their own words (never the staff's title)."""
     notify(
-        users=project_staff(project=item.project, roles={Role.CS_SUPERVISOR}),
+        users=supervisors,
         title=_("New %(kind)s %(reference)s: %(title)s")
         % {"kind": item.get_kind_display(), "reference": item.reference, "title": item.title},
         body=item.description[:500],

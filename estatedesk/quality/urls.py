@@ -7,6 +7,8 @@ urlpatterns = [
     path("", views.nonconformity_list, name="list"),
     path("new/", views.nonconformity_create, name="create"),
     path("figures/", views.figures_page, name="figures"),
+    # feedback's staff page of an item (htmx fragment); before the references
+    path("item/<str:reference>/", views.item_nonconformities, name="item_nonconformities"),
     path("<str:reference>/", views.nonconformity_detail, name="detail"),
     path("<str:reference>/take-up/", views.take_up, name="take_up"),
     path("<str:reference>/analysis/", views.analyse, name="analyse"),

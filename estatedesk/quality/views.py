@@ -1,6 +1,7 @@
 """Staff pages of nonconformities (R-RV-4): the list, the record with the stage's form for who may act, the
-creation from an item (the link target of the feedback item page) or by hand, the figures and the printable
-record. Thin: a form in, the service, a redirect or the page again with the errors."""
+creation from an item (the link target of the feedback item page) or by hand, the item's nonconformities
+as a fragment for feedback's staff page of the item, the figures and the printable record. Thin: a form in,
+the service, a redirect or the page again with the errors."""
 
 from __future__ import annotations
 
@@ -163,6 +164,31 @@ def nonconformity_create(request: HttpRequest) -> HttpResponse:
         "quality/create.html",
         {"form": form, "item": item, "project": project, "existing": existing},
         status=status,
+    )
+
+
+# --- the staff page of a feedback item (a fragment) --------------------------------------------------------
+
+
+@login_required
+@require_GET
+def item_nonconformities(request: HttpRequest, reference: str) -> HttpResponse:
+    """The nonconformities of one feedback item, with the link to raise one for who may, as a fragment for
+    feedback's staff page of the item (htmx on load); 204 when there is nothing to show and no right to
+    raise. The item is read through the user's scope: 404 when it is not theirs."""
+    _require_view(request)
+    user = request.user
+    item = FeedbackItem.objects.visible_to(user).filter(reference=reference).select_related("project").first()
+    if item is None or not can(user, "quality.view", project=item.project):
+        raise Http404
+    rows = list(Nonconformity.objects.visible_to(user).filter(item_id=item.pk).order_by("raised_at", "id"))
+    can_raise = can(user, "quality.raise", project=item.project)
+    if not rows and not can_raise:
+        return HttpResponse(status=204)
+    return render(
+        request,
+        "quality/_item_nonconformities.html",
+        {"item": item, "nonconformities": rows, "can_raise": can_raise},
     )
 
 

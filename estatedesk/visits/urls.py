@@ -15,6 +15,8 @@ urlpatterns: list = [
     path("<int:pk>/assign/", views.visit_assign, name="visit_assign"),
     path("<int:pk>/cancel/", views.visit_cancel, name="visit_cancel"),
     path("<int:pk>/record.pdf", views.visit_pdf, name="visit_pdf"),
+    # feedback's staff page of an item (htmx fragment)
+    path("item/<str:reference>/", views.item_visits, name="item_visits"),
     # the owner (portal)
     path("mine/<int:pk>/", views.portal_visit, name="portal_visit"),
     path("mine/item/<str:reference>/", views.portal_item_visits, name="portal_item_visits"),

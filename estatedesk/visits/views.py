@@ -9,6 +9,7 @@ visits.selectors (scoped by `ReturnVisit.objects.visible_to`).
 - the monthly list: made by a planner for a project and month, exported to Excel (phones masked for
   whoever does not call owners);
 - the figures (visits.figures.visit_figures) with an ECharts chart drawn by static/visits/figures.js;
+- a fragment for feedback's staff page of an item: its return visits (htmx, `/visits/item/<reference>/`);
 - the owner: the visit's result on their item and a comment (`/visits/mine/<id>/`), and a fragment for
   feedback's owner page of the item (htmx, `/visits/mine/item/<reference>/`).
 """
@@ -23,6 +24,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -382,6 +384,41 @@ def monthly_export(request: HttpRequest) -> FileResponse | HttpResponse:
     os.unlink(path)  # the open handle keeps the data until the response is sent
     filename = f"回访名单-{project.code}-{month:%Y%m}.xlsx"
     return FileResponse(handle, as_attachment=True, filename=filename)
+
+
+# --- the staff page of a feedback item (a fragment) ----------------------------------------------------
+
+
+@login_required
+@require_GET
+def item_visits(request: HttpRequest, reference: str) -> HttpResponse:
+    """The return visits about one feedback item (its own, and the monthly visits covering it), in the order
+    they were arranged (a separate visit after the visit it follows), as a fragment
+    for feedback's staff page of the item (htmx on load); 204 when there is none, so the page keeps its
+    placeholder. The item is read through the user's scope: 404 when it is not theirs."""
+    _require_view(request)
+    item = (
+        FeedbackItem.objects.visible_to(request.user)
+        .filter(reference=reference)
+        .select_related("project__branch")
+        .first()
+    )
+    if item is None or not can(request.user, "visits.view", project=item.project):
+        raise Http404
+    covering = ReturnVisit.covered_items.through.objects.filter(feedbackitem_id=item.pk).values(
+        "returnvisit_id"
+    )
+    visits = list(
+        ReturnVisit.objects.visible_to(request.user)
+        .filter(Q(item_id=item.pk) | Q(pk__in=covering))
+        .select_related("visitor", "graded_by")
+        .order_by("id")
+    )
+    if not visits:
+        return HttpResponse(status=204)
+    return render(
+        request, "visits/_item_visits.html", {"item": item, "visits": visits, "now": timezone.now()}
+    )
 
 
 # --- the owner (portal) ---------------------------------------------------------------------------------

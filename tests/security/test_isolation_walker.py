@@ -242,6 +242,17 @@ def nonconformity_of_a(data: Dataset) -> Any:
 
 
 RETURN_VISIT: Filler = return_visit_of_a
+
+
+def reference_with_visits_and_nonconformities(data: Dataset) -> str:
+    """A's item's reference, once its return visit and its nonconformity exist (the fragments of the item's
+    staff page list them, whichever route the walk asks first)."""
+    return_visit_of_a(data)
+    nonconformity_of_a(data)
+    return data.item.reference
+
+
+ITEM_WITH_FOLLOW_UPS: Filler = reference_with_visits_and_nonconformities
 NONCONFORMITY: Filler = lambda d: nonconformity_of_a(d).reference  # noqa: E731
 ACTION: Filler = lambda d: nonconformity_of_a(d).actions.order_by("id").first().pk  # noqa: E731
 
@@ -327,7 +338,9 @@ FILLERS: dict[str, dict[str, Filler]] = {
     "visits:visit_cancel": {"pk": RETURN_VISIT},
     "visits:visit_pdf": {"pk": RETURN_VISIT},
     "visits:portal_visit": {"pk": RETURN_VISIT},
-    "visits:portal_item_visits": {"reference": REFERENCE},
+    "visits:portal_item_visits": {"reference": ITEM_WITH_FOLLOW_UPS},
+    "visits:item_visits": {"reference": ITEM_WITH_FOLLOW_UPS},
+    "quality:item_nonconformities": {"reference": ITEM_WITH_FOLLOW_UPS},
     "api-visits-detail": {"pk": RETURN_VISIT},
     "api-visits-attempt-create": {"pk": RETURN_VISIT},
     "api-visits-grade": {"pk": RETURN_VISIT},
@@ -788,9 +801,16 @@ def test_sec_the_walk_reports_a_persona_who_sees_project_a(qd_a, world):
 def test_sec_the_fillers_of_visits_and_nonconformities_name_real_objects_of_project_a(qd_a, world):
     # given the routes of one return visit and one nonconformity of A, asked as A's project manager in the
     # outsider's place (someone who may see them)
-    keys = {"visits:visit_detail", "api-visits-detail", "quality:detail", "api-quality-detail"}
+    keys = {
+        "visits:visit_detail",
+        "api-visits-detail",
+        "visits:item_visits",
+        "quality:detail",
+        "api-quality-detail",
+        "quality:item_nonconformities",
+    }
     routes = [r for r in all_routes() if r.key in keys]
-    assert len(routes) == 4
+    assert len(routes) == 6
     # when the walk asks them
     offences = walk(qd_a, {OUTSIDER: world.pm_a, NEIGHBOUR: world.owner_neighbour}, routes)
     # then each shows A's data: the fillers point at real objects, so the walk's refusals prove something
@@ -799,4 +819,5 @@ def test_sec_the_fillers_of_visits_and_nonconformities_name_real_objects_of_proj
     pages = {o.route: o.leaked for o in offences if o.method == "get"}
     assert "沈业主" in pages["visits:visit_detail"]
     assert "QD-A nonconformity marker" in pages["quality:detail"]
+    assert "QD-A nonconformity marker" in pages["quality:item_nonconformities"]
     assert all(o.persona == OUTSIDER for o in offences)

@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from estatedesk.common.forms import OneTimeTokenField
@@ -144,6 +145,52 @@ class FastWidgets(DjangoTemplates):
 
 
 FAST_WIDGETS = FastWidgets()
+
+
+def field_html(field: forms.BoundField) -> SafeString:
+    """A field as templates/includes/field.html prints it (label, widget, help text, errors), written in
+    Python for the forms shown on every call (the hotline's): ten includes of that template cost more
+    than the rest of the form. test_form_rendering holds the two to the same HTML."""
+    widget = str(field)
+    if field.is_hidden:
+        return mark_safe(f"\n{widget}\n")  # noqa: S308 - the widget is rendered and escaped
+    errors = field.errors
+    classes = f"field field--{_esc(field.widget_type)}"
+    classes += " field--invalid" if errors else ""
+    classes += " field--required" if field.field.required else ""
+    label, target = _esc(field.label), _esc(field.id_for_label)
+    if field.use_fieldset:
+        described = f' aria-describedby="{_esc(field.aria_describedby)}"' if field.aria_describedby else ""
+        body = (
+            f'\n    <fieldset class="field__fieldset"{described}>\n      <legend class="field__label">{label}'
+            f"</legend>\n      {widget}\n    </fieldset>\n  "
+        )
+    elif field.widget_type == "checkbox":
+        body = (
+            f'\n    <div class="field__check">\n      {widget}\n      <label for="{target}">{label}</label>'
+            "\n    </div>\n  "
+        )
+    else:
+        body = f'\n    <label class="field__label" for="{target}">{label}</label>\n    {widget}\n  '
+    help_text = (
+        f'<div class="field__help helptext" id="{_esc(field.auto_id)}_helptext">{field.help_text}</div>'
+        if field.help_text
+        else ""
+    )
+    return mark_safe(  # noqa: S308 - every value above is escaped, the help text is ours (|safe in the template)
+        f'\n\n<div class="{classes}" data-testid="field-{_esc(field.html_name)}">\n  {body}\n  {help_text}'
+        f"\n  {errors}\n</div>\n\n"
+    )
+
+
+class _FieldsAsHtml:
+    """`form.shown.<name>` in a template: the field as includes/field.html prints it (field_html)."""
+
+    def __init__(self, form: forms.Form) -> None:
+        self.form = form
+
+    def __getitem__(self, name: str) -> SafeString:
+        return field_html(self.form[name])
 
 
 # --- the list's filters -----------------------------------------------------------------------------------
@@ -377,6 +424,11 @@ class HotlineRegisterForm(_ItemFields):
         description.help_text = _("Enter registers; Shift+Enter starts a new line.")
         if autofocus:
             description.widget.attrs["autofocus"] = True
+
+    @property
+    def shown(self) -> _FieldsAsHtml:
+        """The fields as the page prints them: `{{ form.shown.description }}` (forms.field_html)."""
+        return _FieldsAsHtml(self)
 
     def caller(self) -> tuple[Any, Any]:
         return self.callers[self.cleaned_data["caller_unit"]]

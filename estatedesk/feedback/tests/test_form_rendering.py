@@ -1,13 +1,15 @@
 """The registration forms' widgets written in Python (forms.FastWidgets) print exactly what Django's widget
 templates print: every field of the hotline form and the staff registration form, empty, filled in (with
-text that must be escaped) and with errors; radio buttons, option groups, checkboxes, a textarea."""
+text that must be escaped) and with errors; radio buttons, option groups, checkboxes, a textarea. The
+hotline form's fields as a whole (forms.field_html) print what templates/includes/field.html prints."""
 
 from __future__ import annotations
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.template.loader import render_to_string
 
-from estatedesk.feedback.forms import FAST_WIDGETS, HotlineRegisterForm, ItemRegisterForm
+from estatedesk.feedback.forms import FAST_WIDGETS, HotlineRegisterForm, ItemRegisterForm, field_html
 from estatedesk.org.models import Building, Project, Unit
 from estatedesk.owners.models import Resident
 
@@ -83,3 +85,21 @@ def test_staff_register_form_renders_as_the_templates_do_with_option_groups():
         for slow, fast in both(form):
             assert fast == slow
     assert "<optgroup" in str(empty["building"])
+
+
+def test_hotline_form_fields_print_what_the_field_include_prints():
+    # given the hotline form unbound, filled in, and posted with errors (a field with its help text, radio
+    # buttons in a fieldset, checkboxes, the hidden one-time token)
+    forms_shown = [
+        HotlineRegisterForm(callers=callers()),
+        HotlineRegisterForm({**FILLED, "caller_unit": "8:4"}, callers=callers(), autofocus=False),
+        HotlineRegisterForm({"caller_unit": "9:9", "description": "", "kind": "x"}, callers=callers()),
+    ]
+    forms_shown[2].is_valid()
+    for form in forms_shown:
+        for name in form.fields:
+            # when the field is printed by the include and by field_html (as the page asks: form.shown)
+            included = render_to_string("includes/field.html", {"field": form[name]})
+            # then both print the same
+            assert form.shown[name] == included == field_html(form[name])
+    assert "field--invalid" in forms_shown[2].shown["description"]

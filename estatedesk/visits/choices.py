@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Purpose(models.TextChoices):
@@ -67,5 +68,5 @@ class ClientVisitKind(models.TextChoices):
 
 class ClientVisitStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
-    DONE = "done", _("Visited")
+    DONE = "done", pgettext_lazy("client visit", "Visited")
     CANCELLED = "cancelled", _("Cancelled")

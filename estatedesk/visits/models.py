@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from estatedesk.common.models import TimeStampedModel
 from estatedesk.common.scoping import NO_ROWS, Scope, ScopedManager
@@ -301,7 +302,10 @@ class ClientVisit(TimeStampedModel):
     planned_on = models.DateField(_("planned for"))
     visited_on = models.DateField(_("visited on"), null=True, blank=True)
     visitor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("visitor"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=pgettext_lazy("client visit", "visitor"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     attendees = models.CharField(_("attendees"), max_length=300, blank=True)
     raised = models.TextField(_("what the client raised"), blank=True)

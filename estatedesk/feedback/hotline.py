@@ -51,6 +51,12 @@ def _is_full_number(query: str) -> bool:
     return text.isdigit() and len(normalize_phone(query)) >= 7
 
 
+def _is_last_four(query: str) -> bool:
+    """The last four digits of the caller's number, as the agent types them."""
+    text = query.strip()
+    return len(text) == 4 and text.isdigit()
+
+
 def _int(value: Any) -> int | None:
     text = str(value or "")
     return int(text) if text.isdigit() else None
@@ -74,7 +80,7 @@ def _contact_phone(*, query: str, resident: Resident) -> str:
     if _is_full_number(query):
         return normalize_phone(query)
     digits = re.sub(r"\D", "", query)
-    if len(digits) == 4 and digits == query.strip():
+    if _is_last_four(query):
         phones = getattr(resident, "phone_list", [])
         return next((phone.number for phone in phones if phone.number.endswith(digits)), "")
     return ""
@@ -122,18 +128,24 @@ def hotline(request: HttpRequest) -> HttpResponse:
     phone = (request.GET.get("phone") or "").strip()[:QUERY_MAX]
     query = (phone or request.GET.get("q") or "").strip()[:QUERY_MAX]
     resident_id = _int(request.GET.get("resident"))
-    residents = owner_selectors.resident_lookup(user=user, query=query) if query else []
+    registering = request.method == "POST"
+    # a registration needs the callers' phones only for a search by the last four digits (_contact_phone),
+    # or to show the page again
+    phones = not registering or _is_last_four(query)
+    residents = owner_selectors.resident_lookup(user=user, query=query, phones=phones) if query else []
     picked = _picked(user=user, query=query, residents=residents, resident_id=resident_id)
     callers = _callers(user, picked)
     live = bool(getattr(request, "htmx", False))
     form = HotlineRegisterForm(request.POST or None, callers=callers, autofocus=not live)
-    if request.method == "POST" and callers:
+    if registering and callers:
         if request.POST.get("add_to"):
             done = _add_to_item(request, form, reference=request.POST["add_to"])
         else:
             done = _register(request, form, query=query)
         if done is not None:
             return done
+    if not phones:
+        owner_selectors.resident_phones_attach(residents)
     unit_id, category = form.chosen()
     number = normalize_phone(query) if _is_full_number(query) else ""
     context = {
@@ -152,7 +164,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
         + "?"
         + urlencode({"channel": Channel.HOTLINE, "contact_phone": number}),
     }
-    status = 400 if request.method == "POST" else 200
+    status = 400 if registering else 200
     template = "feedback/_hotline_caller.html" if live else "feedback/hotline.html"
     return render(request, template, context, status=status)
 

@@ -150,7 +150,9 @@ def prefix_condition(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper, f"{field}__startswith": prefix})
 
 
-def resident_lookup(*, user: Any, query: str, limit: int = LOOKUP_LIMIT) -> list[Resident]:
+def resident_lookup(
+    *, user: Any, query: str, limit: int = LOOKUP_LIMIT, phones: bool = True
+) -> list[Resident]:
     """The hotline's caller lookup across every project the user sees (bounded, indexed): the people who
     live there now. A resident who moved away is found by the staff of their new project only (their
     phones may be new ones); the old project reaches them through its own records (issue 16)."""
@@ -163,21 +165,32 @@ def resident_lookup(*, user: Any, query: str, limit: int = LOOKUP_LIMIT) -> list
             id__in=Occupancy.objects.visible_to(user).filter(ended_on__isnull=True).values("resident_id")
         )
     found = list(residents.order_by("name", "id")[:limit])
-    _attach_phones_and_current_units(user=user, residents=found)
+    _attach_current_units(user=user, residents=found)
+    if phones:
+        resident_phones_attach(found)
     return found
 
 
-def _attach_phones_and_current_units(*, user: Any, residents: list[Resident]) -> None:
-    """`phone_list` and `current_occupancies` (as `_phones()` and `_current_occupancies(user)` prefetch
-    them) for a short list of residents, in two plain queries: the caller lookup runs on every call the
-    hotline takes, and prefetch_related's own work cost more than its queries."""
-    if not residents:
-        return
+def resident_phones_attach(residents: list[Resident]) -> None:
+    """`phone_list` (as `_phones()` prefetches it) for a short list of residents, in one plain query: the
+    caller lookup runs on every call the hotline takes, and prefetch_related's own work cost more than its
+    queries. A registration posted from the hotline screen reads them only to show the page again."""
     by_pk = {resident.pk: resident for resident in residents}
+    if not by_pk:
+        return
     phones: dict[int, list[ResidentPhone]] = {pk: [] for pk in by_pk}
     for phone in ResidentPhone.objects.filter(resident_id__in=list(by_pk)).order_by("position", "id"):
         phone.resident = by_pk[phone.resident_id]
         phones[phone.resident_id].append(phone)
+    for pk, resident in by_pk.items():
+        resident.phone_list = phones[pk]  # type: ignore[attr-defined]
+
+
+def _attach_current_units(*, user: Any, residents: list[Resident]) -> None:
+    """`current_occupancies` (as `_current_occupancies(user)` prefetches it), in one plain query."""
+    by_pk = {resident.pk: resident for resident in residents}
+    if not by_pk:
+        return
     occupancies: dict[int, list[Occupancy]] = {pk: [] for pk in by_pk}
     current = (
         Occupancy.objects.visible_to(user)
@@ -189,7 +202,6 @@ def _attach_phones_and_current_units(*, user: Any, residents: list[Resident]) ->
         occupancy.resident = by_pk[occupancy.resident_id]
         occupancies[occupancy.resident_id].append(occupancy)
     for pk, resident in by_pk.items():
-        resident.phone_list = phones[pk]  # type: ignore[attr-defined]
         resident.current_occupancies = occupancies[pk]  # type: ignore[attr-defined]
 
 

@@ -411,6 +411,30 @@ def test_fb_1_add_to_that_item_without_words_says_so_beside_the_description(worl
     assert not TimelineEvent.objects.filter(kind=EventKind.INFO_ADDED).exists()
 
 
+def test_fb_1_a_registration_refused_shows_the_screen_again_with_the_callers_numbers(
+    world, staff, django_assert_max_num_queries
+):
+    # given the screen popped by the phone system for the owner's number
+    resident = owner_resident(world)
+    client = staff(world.agent_a)
+    client.get(HOTLINE, {"phone": "13800001234"})
+
+    # when the agent registers without saying what the caller said
+    with django_assert_max_num_queries(16):
+        response = client.post(
+            HOTLINE + "?phone=13800001234",
+            {"caller_unit": f"{resident.pk}:{world.unit_a.pk}", "description": "", "kind": "repair"},
+        )
+
+    # then the screen comes back with the reason, the caller's card shows their number (read for the page
+    # again, once for all callers), and nothing was registered
+    assert response.status_code == 400
+    assert "description" in response.context["form"].errors
+    assert response.context["cards"][0]["phones"] == ["13800001234"]
+    assert 'href="tel:' in body(response)
+    assert not FeedbackItem.objects.exists()
+
+
 # --- the outsider -------------------------------------------------------------------------------------------
 
 

@@ -356,6 +356,13 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "estatedesk.feedback.choices.Channel",  # `channel` and `via` (issue 11)
         "ClientVisitKindEnum": "estatedesk.visits.choices.ClientVisitKind",
         "ClientVisitStatusEnum": "estatedesk.visits.choices.ClientVisitStatus",
+        "VisitPurposeEnum": "estatedesk.visits.choices.Purpose",
+        "VisitArrangePurposeEnum": "estatedesk.visits.api.ARRANGEABLE_CHOICES",
+        "VisitStatusEnum": "estatedesk.visits.choices.VisitStatus",
+        "NonconformityOriginEnum": "estatedesk.quality.choices.Origin",
+        "NonconformityHandOriginEnum": "estatedesk.quality.api.HAND_ORIGIN_CHOICES",
+        "NonconformityStageEnum": "estatedesk.quality.choices.Stage",
+        "NonconformityActionKindEnum": "estatedesk.quality.choices.ActionKind",
     },
 }
 

@@ -49,7 +49,7 @@ def _get(request: Request, reference: str) -> Nonconformity:
 # --- output ---------------------------------------------------------------------------------------------
 
 
-class PersonOutput(serializers.Serializer):
+class NonconformityPersonOutput(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     name = serializers.CharField(source="__str__")
 
@@ -58,13 +58,13 @@ class ActionOutput(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=ActionKind.choices)
     description = serializers.CharField()
-    owner = PersonOutput()
+    owner = NonconformityPersonOutput()
     due_on = serializers.DateField()
     done_at = serializers.DateTimeField(allow_null=True)
     result = serializers.CharField()
 
 
-class EventOutput(serializers.Serializer):
+class NonconformityEventOutput(serializers.Serializer):
     at = serializers.DateTimeField()
     kind = serializers.CharField()
     who = serializers.CharField()
@@ -94,8 +94,8 @@ class NonconformityDetailOutput(NonconformityOutput):
     cause_category = serializers.CharField(help_text="One of CauseCategory; empty before the analysis")
     cause = serializers.CharField()
     severity = serializers.CharField()
-    raised_by = PersonOutput(allow_null=True)
-    verifier = PersonOutput(allow_null=True)
+    raised_by = NonconformityPersonOutput(allow_null=True)
+    verifier = NonconformityPersonOutput(allow_null=True)
     verification_evidence = serializers.CharField()
     verification_result = serializers.CharField()
     verified_at = serializers.DateTimeField(allow_null=True)
@@ -104,10 +104,10 @@ class NonconformityDetailOutput(NonconformityOutput):
     actions = ActionOutput(many=True, source="actions.all")
     history = serializers.SerializerMethodField()
 
-    @extend_schema_field(EventOutput(many=True))
+    @extend_schema_field(NonconformityEventOutput(many=True))
     def get_history(self, nonconformity: Nonconformity) -> list[dict[str, Any]]:
         rows = selectors.nonconformity_events(nonconformity=nonconformity)
-        return EventOutput([events.describe(row) for row in rows], many=True).data  # type: ignore[return-value]
+        return NonconformityEventOutput([events.describe(row) for row in rows], many=True).data  # type: ignore[return-value]
 
 
 def _detail(request: Request, nonconformity: Nonconformity, code: int = status.HTTP_200_OK) -> Response:
@@ -161,11 +161,14 @@ class NonconformityDetailApi(APIView):
         return Response(NonconformityDetailOutput(_get(request, reference)).data)
 
 
+# the origins a person raises a nonconformity from (a C opens its own); named for the schema's enum
+HAND_ORIGINS = ("item", "patrol", "survey", "manual")
+HAND_ORIGIN_CHOICES = [(value, label) for value, label in Origin.choices if value in HAND_ORIGINS]
+
+
 class CreateInput(serializers.Serializer):
     project = serializers.CharField(max_length=32, required=False, help_text="Project code (or give `item`)")
-    origin = serializers.ChoiceField(
-        choices=[(v, label) for v, label in Origin.choices if v in ("item", "patrol", "survey", "manual")]
-    )
+    origin = serializers.ChoiceField(choices=HAND_ORIGIN_CHOICES)
     title = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=10000)
     item = serializers.CharField(required=False, max_length=32, help_text="A feedback item's reference")

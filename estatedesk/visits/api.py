@@ -37,6 +37,7 @@ VISIT_ID = OpenApiParameter("pk", int, OpenApiParameter.PATH, description="The v
 ERRORS: dict[int, Any] = {400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput}
 CONFLICT: dict[int, Any] = {**ERRORS, 409: ErrorOutput}
 ARRANGEABLE = [Purpose.AD_HOC, Purpose.SERIOUS, Purpose.PAID_SERVICE, Purpose.SURVEY_CHECK]
+ARRANGEABLE_CHOICES = [(p.value, p.label) for p in ARRANGEABLE]  # named for the schema's enum
 
 
 def _require_view(request: Request) -> None:
@@ -354,9 +355,7 @@ class VisitCancelApi(APIView):
 
 
 class VisitArrangeInput(serializers.Serializer):
-    purpose = serializers.ChoiceField(
-        choices=[(p.value, p.label) for p in ARRANGEABLE], default=Purpose.AD_HOC
-    )
+    purpose = serializers.ChoiceField(choices=ARRANGEABLE_CHOICES, default=Purpose.AD_HOC)
     project = serializers.CharField(max_length=32, help_text="Project code")
     item = serializers.CharField(
         max_length=32, required=False, allow_blank=True, default="", help_text="Item reference"

@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -127,12 +127,14 @@ def _default_query(request: HttpRequest) -> dict[str, str] | None:
 def visit_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     user = request.user
+    query = request.GET
     default = _default_query(request)
-    if default is not None:
-        return redirect(f"{reverse('visits:visit_list')}?{urlencode(default)}")
+    if default is not None:  # a visitor opening the list sees their own visits due, filters shown as such
+        query = QueryDict(mutable=True)
+        query.update(default)
     projects = org_selectors.filter_projects(user=user)
     form = VisitFilterForm(
-        request.GET, projects=projects, visitors=_visitor_choices(projects, request.GET.get("project", ""))
+        query, projects=projects, visitors=_visitor_choices(projects, query.get("project", ""))
     )
     filters = _list_filters(request, form)
     rows = selectors.return_visit_list(user=user, **filters)
@@ -151,7 +153,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "now": timezone.now(),
-            "is_filtered": any(value for name, value in request.GET.items() if name not in ("page", "all")),
+            "is_filtered": any(value for name, value in query.items() if name not in ("page", "all")),
             "make_form": MonthlyListForm(initial=monthly_initial, projects=planned) if planned else None,
             "export_form": MonthlyListForm(
                 initial=monthly_initial, projects=exportable, auto_id="id_export_%s"

@@ -65,7 +65,8 @@ def test_r_fb_6_a_visitor_opens_the_list_on_their_own_due_visits(visiting, visit
     client = staff(visiting.visitor_a)
     page = client.get(url("visit_list"))
     assert page.status_code == 200
-    assert (page.context["form"]["visitor"].value(), page.context["form"]["status"].value()) == ("mine", "due")
+    form = page.context["form"]
+    assert (form["visitor"].value(), form["status"].value()) == ("mine", "due")
     assert [v.pk for v in page.context["page"].object_list] == [visit.pk]
     assert other.pk not in [v.pk for v in page.context["page"].object_list]
 

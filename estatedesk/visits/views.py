@@ -127,7 +127,7 @@ def _default_query(request: HttpRequest) -> dict[str, str] | None:
 def visit_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     user = request.user
-    query = request.GET
+    query: QueryDict = request.GET
     default = _default_query(request)
     if default is not None:  # a visitor opening the list sees their own visits due, filters shown as such
         query = QueryDict(mutable=True)

@@ -329,6 +329,38 @@ def test_fb_1_done_when_the_hotline_finds_a_caller_by_the_last_four_digits_and_r
     assert f"Registered as {item.reference}." in body(client.get(response["Location"]))
 
 
+def test_fb_1_a_hotline_form_posted_twice_registers_and_tells_once(world, staff):
+    # given the screen for the owner's number, with its one-time token
+    client = staff(world.agent_a)
+    screen = client.get(HOTLINE, {"phone": "13800001234"})
+    resident = owner_resident(world)
+    form = {
+        "form_token": screen.context["form"]["form_token"].value(),
+        "caller_unit": f"{resident.pk}:{world.unit_a.pk}",
+        "description": "Kitchen tap is leaking",
+        "kind": "repair",
+        "category": "engineering",
+        "priority": "normal",
+    }
+    Notification.objects.all().delete()
+
+    # when the agent's double click posts the form twice
+    first = client.post(HOTLINE + "?phone=13800001234", form)
+    second = client.post(HOTLINE + "?phone=13800001234", form)
+
+    # then both lead to the one item, whose registration was written and told once (the second attempt,
+    # refused by the token's unique key, rolled back before telling anyone)
+    item = FeedbackItem.objects.get()
+    assert first["Location"] == second["Location"] == f"/feedback/{item.reference}/"
+    assert TimelineEvent.objects.filter(item=item, kind=EventKind.REGISTERED).count() == 1
+    assert Notification.objects.filter(user__username="supervisor_a").count() == 1
+    # and the day's numbering lost nothing to the refused attempt
+    fresh = client.get(HOTLINE, {"phone": "13800001234"}).context["form"]["form_token"].value()
+    client.post(HOTLINE + "?phone=13800001234", {**form, "form_token": fresh, "category": "cleaning"})
+    references = sorted(FeedbackItem.objects.values_list("reference", flat=True))
+    assert [reference[-4:] for reference in references] == ["0001", "0002"]
+
+
 def test_fb_1_hotline_shows_the_callers_open_items(world, staff):
     earlier = leak(world, title="Leak in the stairwell")
     screen = staff(world.agent_a).get(HOTLINE, {"q": "syz"})

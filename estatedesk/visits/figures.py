@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from estatedesk.org.models import Project
 from estatedesk.visits.choices import AttemptOutcome, Grade, VisitStatus
@@ -107,7 +107,8 @@ def _person(display_name: str, first: str, last: str, username: str) -> str:
 
 def _rows(queryset: QuerySet[ReturnVisit], key: str, labels: tuple[str, ...]) -> list[GradeRow]:
     graded = queryset.filter(status=VisitStatus.GRADED)
-    rows = graded.values(key, *labels).annotate(**GRADE_COUNTS).order_by(*labels, key)
+    order = [F(name).asc(nulls_first=True) for name in (*labels, key)]  # one order on SQLite and PostgreSQL
+    rows = graded.values(key, *labels).annotate(**GRADE_COUNTS).order_by(*order)
     result = []
     for row in rows:
         names = [row[label] or "" for label in labels]

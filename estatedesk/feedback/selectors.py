@@ -113,6 +113,47 @@ def item_list_rows(
     )
 
 
+def _person_columns(relation: str) -> tuple[str, ...]:
+    """The columns a user's name is made of (accounts.User.__str__)."""
+    return tuple(f"{relation}__{name}" for name in ("display_name", "first_name", "last_name", "username"))
+
+
+# What a row of the API list shows (api.ItemOutput): 30 of the item's columns and the names of its place and
+# assignees, not every column of six tables (their dates alone cost more than printing the rows)
+API_ROW_FIELDS = (
+    "reference",
+    "title",
+    "description",  # a customer's title is made from it
+    "status",
+    "channel",
+    "kind",
+    "category",
+    "priority",
+    "registered_at",
+    "rating",
+    "version",
+    "is_major",
+    "is_hot",
+    "is_paid_service",
+    "is_quality_problem",
+    "escalation_level",
+    "reported_to_hq_at",
+    *(column for pair in CLOCK_COLUMNS.values() for column in pair),
+    "project__code",
+    "building__name",
+    "unit__label",
+    *_person_columns("supervisor"),
+    *_person_columns("executor"),
+)
+
+
+def item_list_api_rows(
+    *, user: Any, filters: ItemFilters | None = None, now: datetime | None = None
+) -> QuerySet[FeedbackItem]:
+    """`item_list` narrowed to what the API list's rows show."""
+    return item_list(user=user, filters=filters, now=now).only(*API_ROW_FIELDS)
+
+
 def search_condition(text: str) -> Q:
     """A reference ("QD-HJ-20261126-0007"), a phone number, or words of the title and description."""
     text = text.strip()
@@ -210,6 +251,16 @@ def clock_states(*, item: FeedbackItem, now: datetime | None = None) -> list[dic
             }
         )
     return rows
+
+
+def is_overdue(item: FeedbackItem, *, now: datetime) -> bool:
+    """A clock has run out and is not met (what `clock_states` calls overdue and not done), read from the
+    columns alone: the API list asks it of every row."""
+    for due_column, done_column in CLOCK_COLUMNS.values():
+        due = getattr(item, due_column)
+        if due is not None and getattr(item, done_column) is None and now > due:
+            return True
+    return False
 
 
 # --- what the staff pages show: deadlines, clocks, the caller's items, the contact phone ----------------

@@ -315,8 +315,30 @@ class Description:
     is_public: bool = False
 
 
-def _label(choices: Any, value: Any) -> str:
-    return str(choices(value).label) if value in choices.values else ""
+_CHOICE_LABELS: dict[Any, dict[Any, Any]] = {}
+
+
+def _labels(choices: Any) -> dict[Any, Any]:
+    """{value: lazy label} of a choices class, built once (`Choices.values` builds a list on each use)."""
+    table = _CHOICE_LABELS.get(choices)
+    if table is None:
+        table = _CHOICE_LABELS[choices] = {member.value: member.label for member in choices}
+    return table
+
+
+def _known(choices: Any, value: Any) -> bool:
+    try:
+        return value in _labels(choices)
+    except TypeError:  # a list or a dict where a value was expected: not a choice
+        return False
+
+
+def label_of(choices: Any, value: Any) -> str:
+    """The choice's label in the active language; "" for a value that is not one of the choices."""
+    return str(_labels(choices)[value]) if _known(choices, value) else ""
+
+
+_label = label_of
 
 
 FIELD_CHOICES: dict[str, Any] = {
@@ -360,7 +382,7 @@ def describe(
     details = [] if for_customer else _details(event, data, names)
     if for_customer and event.kind == EventKind.APPOINTMENT:
         details = _appointment_details(data)
-    if for_customer and event.to_status in Status.values and event.kind == EventKind.TRANSITION:
+    if for_customer and _known(Status, event.to_status) and event.kind == EventKind.TRANSITION:
         what = _label(Status, event.to_status)
     return Description(
         at=timezone.localtime(event.at, timezone.get_default_timezone()),
@@ -395,9 +417,9 @@ def _step_label(step: Any) -> str:
 
 def _details(event: TimelineEvent, data: dict[str, Any], names: dict[str, dict[int, str]]) -> list[str]:
     details: list[str] = []
-    if event.to_status in Status.values and event.kind in (EventKind.TRANSITION, EventKind.REGISTERED):
+    if _known(Status, event.to_status) and event.kind in (EventKind.TRANSITION, EventKind.REGISTERED):
         details.append(_("Status: %(status)s") % {"status": _label(Status, event.to_status)})
-    if data.get("how") in InformedBy.values:
+    if _known(InformedBy, data.get("how")):
         details.append(_("How: %(how)s") % {"how": _label(InformedBy, data["how"])})
     for key, label in (("supervisor_id", _("Supervisor")), ("executor_id", _("Executor"))):
         person = names.get(key, {}).get(int(data[key])) if str(data.get(key, "")).isdigit() else None
@@ -421,11 +443,11 @@ def _clock_details(data: dict[str, Any]) -> list[str]:
     details = []
     started = data.get("started")
     if isinstance(started, list) and started:
-        clocks = ", ".join(_label(SlaClock, clock) for clock in started if clock in SlaClock.values)
+        clocks = ", ".join(_label(SlaClock, clock) for clock in started if _known(SlaClock, clock))
         details.append(_("Clocks started: %(clocks)s") % {"clocks": clocks})
     restarted = data.get("restarted")
     if isinstance(restarted, list) and restarted:
-        clocks = ", ".join(_label(SlaClock, clock) for clock in restarted if clock in SlaClock.values)
+        clocks = ", ".join(_label(SlaClock, clock) for clock in restarted if _known(SlaClock, clock))
         details.append(_("Clocks restarted: %(clocks)s") % {"clocks": clocks})
     previous = data.get("previous")
     if isinstance(previous, dict) and isinstance(restarted, list):
@@ -458,7 +480,7 @@ def _local_time(value: Any) -> str:
 
 
 def _escalation_details(data: dict[str, Any], names: dict[str, dict[int, str]]) -> list[str]:
-    if data.get("clock") not in SlaClock.values:
+    if not _known(SlaClock, data.get("clock")):
         return []
     return [
         _("%(clock)s overdue, level %(level)s")
@@ -514,7 +536,7 @@ def _attachment_details(data: dict[str, Any]) -> list[str]:
 def _information_details(data: dict[str, Any]) -> list[str]:
     """How the customer's added information came, and the photos it brought."""
     lines = []
-    if data.get("via") in Channel.values:
+    if _known(Channel, data.get("via")):
         lines.append(_("Via: %(channel)s") % {"channel": _label(Channel, data["via"])})
     if data.get("files"):
         lines.append(", ".join(str(name) for name in data["files"]))

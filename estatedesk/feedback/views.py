@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
 from estatedesk.common.pagination import CappedPaginator
-from estatedesk.feedback import appointments, notices, queues, reclassification, selectors, services
-from estatedesk.feedback.choices import Category
+from estatedesk.feedback import appointments, events, notices, queues, reclassification, selectors, services
+from estatedesk.feedback.choices import Category, Channel, InformedBy, Kind, Priority, Rating, Status
 from estatedesk.feedback.forms import (
+    FAST_WIDGETS,
     AppointmentForm,
     CommentForm,
     ExecutionRecordForm,
@@ -114,6 +115,26 @@ def _item(request: HttpRequest, reference: str) -> FeedbackItem:
     return item
 
 
+# the item's choices the page names: their labels from a table built once, not get_FOO_display's per call
+SHOWN_CHOICES = (
+    ("status", Status),
+    ("kind", Kind),
+    ("category", Category),
+    ("priority", Priority),
+    ("channel", Channel),
+    ("informed_by", InformedBy),
+    ("rating", Rating),
+)
+
+
+def _shown(item: FeedbackItem) -> dict[str, str]:
+    """{field: label} as get_FOO_display gives it (the stored value when it is not a choice)."""
+    return {
+        name: events.label_of(choices, getattr(item, name)) or getattr(item, name)
+        for name, choices in SHOWN_CHOICES
+    }
+
+
 def _step_form(item: FeedbackItem, step: Step, **initial: Any) -> StepForm:
     return StepForm(
         initial={"step": step.name, "version": item.version, **initial},
@@ -160,10 +181,13 @@ def _render_item(
         forms["appointment_form"] = AppointmentForm(initial={"at": item.appointment_at})
     if "handover_form" not in forms and appointments.may_hand_over(user=user, item=item):
         forms["handover_form"] = HandOverForm(people=appointments.hand_over_choices(item=item))
+    for form in (*step_forms, *forms.values()):
+        form.renderer = FAST_WIDGETS  # its widgets in Python; its fields by `as_field` (forms.field_html)
     resident = item.resident
     attachments = list(item.attachments.order_by("uploaded_at"))
     context = {
         "item": item,
+        "shown": _shown(item),
         "clocks": selectors.clock_rows(item=item),
         "timeline": selectors.timeline_rows(user=user, item=item),
         "step_forms": step_forms,

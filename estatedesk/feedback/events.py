@@ -575,9 +575,12 @@ KIND_DETAILS: dict[str, Any] = {
 }
 
 
-def referenced_names(events: Iterable[TimelineEvent]) -> dict[str, dict[int, str]]:
+def referenced_names(
+    events: Iterable[TimelineEvent], *, known: Iterable[Any] = ()
+) -> dict[str, dict[int, str]]:
     """The names of the people, departments and places events refer to by id, a query per kind at most:
-    {data key: {id: name}}."""
+    {data key: {id: name}}. `known`: users already read (the item's assignees): only the others are asked
+    for (the number of queries depends on the item, never on the number of events)."""
     from estatedesk.org.models import Building, Department, Unit
 
     events = list(events)
@@ -588,7 +591,10 @@ def referenced_names(events: Iterable[TimelineEvent]) -> dict[str, dict[int, str
         if str(value := (event.data or {}).get(key, "")).isdigit()
     }
     user_ids |= _reclassified_ids(events, "supervisor") | _reclassified_ids(events, "executor")
-    users = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    users = {u.pk: str(u) for u in known if u is not None and u.pk in user_ids}
+    missing = user_ids - set(users)
+    if missing:
+        users |= {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=missing)}
     names: dict[str, dict[int, str]] = dict.fromkeys((*PERSON_KEYS, "supervisor", "executor"), users)
     for key, model, text in (
         ("department", Department, str),
@@ -610,8 +616,10 @@ def _reclassified_ids(events: list[TimelineEvent], key: str) -> set[int]:
     }
 
 
-def describe_all(events: Iterable[TimelineEvent], *, for_customer: bool = False) -> list[Description]:
-    """`describe` for a whole timeline, with the names it needs fetched once."""
+def describe_all(
+    events: Iterable[TimelineEvent], *, for_customer: bool = False, known: Iterable[Any] = ()
+) -> list[Description]:
+    """`describe` for a whole timeline, with the names it needs fetched once (`known`: users already read)."""
     events = list(events)
-    names = {} if for_customer else referenced_names(events)
+    names = {} if for_customer else referenced_names(events, known=known)
     return [describe(event, for_customer=for_customer, names=names) for event in events]

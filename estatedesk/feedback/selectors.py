@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -172,21 +172,23 @@ def search_condition(text: str) -> Q:
     return condition
 
 
-def item_get_for_user(*, user: Any, reference: str) -> FeedbackItem:
-    return get_for_user_or_404(
-        FeedbackItem.objects.select_related(
-            "project__branch",
-            "building",
-            "unit",
-            "resident",
-            "supervisor",
-            "executor",
-            "registered_by",
-            "department",
-        ),
-        user=user,
-        reference=reference,
-    )
+ITEM_RELATED = (
+    "project__branch",
+    "building",
+    "unit",
+    "resident",
+    "supervisor",
+    "executor",
+    "registered_by",
+    "department",
+)
+
+
+def item_get_for_user(*, user: Any, reference: str, with_record: bool = False) -> FeedbackItem:
+    """`with_record`: its execution record read in the same query (a page that only shows the item; after
+    a write to the record, `execution_record_for` would answer what was read here)."""
+    related = (*ITEM_RELATED, "execution_record") if with_record else ITEM_RELATED
+    return get_for_user_or_404(FeedbackItem.objects.select_related(*related), user=user, reference=reference)
 
 
 def item_viewer_is_staff(*, user: Any, item: FeedbackItem) -> bool:
@@ -427,7 +429,11 @@ SIGNERS = ("qa_opinion_by", "office_record_by", "qa_acceptance_by")
 def execution_record_for(*, item: FeedbackItem) -> ExecutionRecord | None:
     """The item's record, its signers read with it. Most items have none (one cheap query), and most
     records are not signed yet: the signers are read only when there are some (one query for all)."""
-    record = next(iter(ExecutionRecord.objects.filter(item_id=item.pk)[:1]), None)
+    joined = FeedbackItem._meta.get_field("execution_record")
+    if joined.is_cached(item):  # read with the item (item_get_for_user(with_record=True)); None: it has none
+        record = cast(ExecutionRecord | None, joined.get_cached_value(item))  # type: ignore[union-attr]
+    else:
+        record = next(iter(ExecutionRecord.objects.filter(item_id=item.pk)[:1]), None)
     if record is None:
         return None
     ids = {getattr(record, f"{name}_id") for name in SIGNERS} - {None}
@@ -510,7 +516,9 @@ def execution_record_writable(*, user: Any, item: FeedbackItem, record: Executio
 def timeline_rows(*, user: Any, item: FeedbackItem) -> list[events.Description]:
     """Who did what and when, in words (`events.describe`): a customer sees the customer's view."""
     return events.describe_all(
-        item_timeline(user=user, item=item), for_customer=not item_viewer_is_staff(user=user, item=item)
+        item_timeline(user=user, item=item),
+        for_customer=not item_viewer_is_staff(user=user, item=item),
+        known=(item.supervisor, item.executor, item.registered_by),
     )
 
 

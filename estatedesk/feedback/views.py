@@ -106,10 +106,11 @@ def item_list(request: HttpRequest) -> HttpResponse:
 # --- the item ---------------------------------------------------------------------------------------------
 
 
-def _item(request: HttpRequest, reference: str) -> FeedbackItem:
-    """The item as staff of its project see it; anyone else gets a 404 (an owner uses the portal)."""
+def _item(request: HttpRequest, reference: str, *, with_record: bool = False) -> FeedbackItem:
+    """The item as staff of its project see it; anyone else gets a 404 (an owner uses the portal).
+    `with_record`: its execution record read with it (the page is only shown: nothing writes the record)."""
     _require_view(request)
-    item = selectors.item_get_for_user(user=request.user, reference=reference)
+    item = selectors.item_get_for_user(user=request.user, reference=reference, with_record=with_record)
     if not selectors.item_viewer_is_staff(user=request.user, item=item):
         raise Http404
     return item
@@ -216,7 +217,7 @@ def _render_item(
 
 @login_required
 def item_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    item = _item(request, reference)
+    item = _item(request, reference, with_record=True)
     notifications_mark_read(user=request.user, group_key=notices.item_group_key(item))  # issue 11: opened
     return _render_item(request, item)
 

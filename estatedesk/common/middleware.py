@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import translation
-from django.utils.cache import patch_cache_control
 
 
 class ActorLanguageMiddleware:
@@ -46,7 +45,7 @@ class PrivateNoStoreMiddleware:
             return response
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            patch_cache_control(response, private=True, no_store=True)
+            response.headers["Cache-Control"] = "private, no-store"  # what patch_cache_control writes
         return response
 
 
@@ -60,7 +59,7 @@ def _malformed(value: str) -> bool:
     """A NUL character (PostgreSQL refuses it in text) or a number beyond 64 bits (no column holds it)."""
     if "\x00" in value:
         return True
-    if not _INTEGER.fullmatch(value):
+    if len(value) < 19 or not _INTEGER.fullmatch(value):  # fewer characters than 19 digits: fits
         return False
     digits = value.strip().lstrip("+-").lstrip("0")
     # compare by length first: int() of a 10,000-digit string raises ValueError (Python's digit limit)

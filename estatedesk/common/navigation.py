@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,19 @@ def _is_current(item: NavItem, current: str, *, exact_elsewhere: bool) -> bool:
     )
 
 
+# (url name, the URL configuration, the script prefix) -> its URL: every page's menu reverses a dozen names,
+# and the answer changes only with the URL configuration or the prefix the site is mounted under
+_urls: dict[tuple[str, Any, str], str] = {}
+
+
+def _url(name: str, *args: str) -> str:
+    key = (f"{name}/{'/'.join(args)}", get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    url = _urls.get(key)
+    if url is None:
+        url = _urls[key] = reverse(name, args=list(args))
+    return url
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     match = getattr(request, "resolver_match", None)
@@ -73,10 +87,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         {
             "key": item.key,
             "label": item.label,
-            "url": reverse(item.url_name),
+            "url": _url(item.url_name),
             "icon": item.icon,
             "active": _is_current(item, current, exact_elsewhere=exact),
-            "badge_url": reverse("nav_badge", args=[item.key]) if item.key in _badges else "",
+            "badge_url": _url("nav_badge", item.key) if item.key in _badges else "",
         }
         for item in visible
     ]

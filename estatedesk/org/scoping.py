@@ -8,15 +8,45 @@ from typing import Any
 from estatedesk.common.scoping import Scope
 from estatedesk.org.choices import Role, ScopeLevel
 
+# The level of the rows that say "lives in a unit of this project" in `_scope_rows`: no membership has it.
+_OWNER = "_owner"
+
+
+def _scope_rows(user: Any) -> list[tuple[Any, ...]]:
+    """The user's active memberships (role, level, company, branch, project, the project's branch) and, as
+    rows of level `_OWNER`, the projects where they live now: one query for every request's scope."""
+    from django.db.models import CharField, F, IntegerField, Value
+
+    from estatedesk.org.models import Membership, Unit
+
+    columns = ("role", "level", "company_id", "branch_id", "project_id", "project_branch_id")
+    memberships = (
+        Membership.objects.filter(user_id=user.pk, is_active=True)
+        .order_by()
+        .annotate(project_branch_id=F("project__branch_id"))
+        .values_list(*columns)
+    )
+    homes = (
+        Unit.objects.filter(occupancies__resident__user_id=user.pk, occupancies__ended_on__isnull=True)
+        .order_by()
+        .annotate(
+            role=Value("", output_field=CharField()),
+            level=Value(_OWNER, output_field=CharField()),
+            company_id=Value(None, output_field=IntegerField()),
+            branch_id=Value(None, output_field=IntegerField()),
+            project_branch_id=Value(None, output_field=IntegerField()),
+        )
+        .values_list(*columns)
+    )
+    return list(memberships.union(homes, all=True).order_by())
+
 
 def compute_scope(user: Any) -> Scope:
-    from estatedesk.org.models import Company, Membership, Project, Unit
+    from estatedesk.org.models import Company, Project
 
-    owner_project_ids = frozenset(
-        Unit.objects.filter(occupancies__resident__user_id=user.pk, occupancies__ended_on__isnull=True)
-        .values_list("project_id", flat=True)
-        .distinct()
-    )
+    rows = _scope_rows(user)
+    owner_project_ids = frozenset(row[4] for row in rows if row[1] == _OWNER)
+    memberships = [row for row in rows if row[1] != _OWNER]
     if user.is_superuser:
         return Scope(
             user_id=user.pk,
@@ -26,11 +56,6 @@ def compute_scope(user: Any) -> Scope:
             roles_global=frozenset({Role.SYSTEM_ADMIN.value}),
         )
 
-    memberships = list(
-        Membership.objects.filter(user_id=user.pk, is_active=True).values_list(
-            "role", "level", "company_id", "branch_id", "project_id", "project__branch_id"
-        )
-    )
     company_ids: set[int] = set()
     roles_global: set[str] = set()
     roles_by_branch: dict[int, set[str]] = defaultdict(set)

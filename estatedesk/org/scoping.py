@@ -12,22 +12,26 @@ from estatedesk.org.choices import Role, ScopeLevel
 _OWNER = "_owner"
 
 
-def _scope_rows(user: Any) -> list[tuple[Any, ...]]:
+_SOMEONE = -7_654_321  # the user id the query is compiled with, replaced by the real one at each call
+_compiled: dict[str, tuple[str, tuple[Any, ...]]] = {}
+
+
+def _scope_query() -> Any:
     """The user's active memberships (role, level, company, branch, project, the project's branch) and, as
-    rows of level `_OWNER`, the projects where they live now: one query for every request's scope."""
+    rows of level `_OWNER`, the projects where they live now, for the user `_SOMEONE`."""
     from django.db.models import CharField, F, IntegerField, Value
 
     from estatedesk.org.models import Membership, Unit
 
     columns = ("role", "level", "company_id", "branch_id", "project_id", "project_branch_id")
     memberships = (
-        Membership.objects.filter(user_id=user.pk, is_active=True)
+        Membership.objects.filter(user_id=_SOMEONE, is_active=True)
         .order_by()
         .annotate(project_branch_id=F("project__branch_id"))
         .values_list(*columns)
     )
     homes = (
-        Unit.objects.filter(occupancies__resident__user_id=user.pk, occupancies__ended_on__isnull=True)
+        Unit.objects.filter(occupancies__resident__user_id=_SOMEONE, occupancies__ended_on__isnull=True)
         .order_by()
         .annotate(
             role=Value("", output_field=CharField()),
@@ -38,7 +42,24 @@ def _scope_rows(user: Any) -> list[tuple[Any, ...]]:
         )
         .values_list(*columns)
     )
-    return list(memberships.union(homes, all=True).order_by())
+    return memberships.union(homes, all=True).order_by()
+
+
+def _scope_rows(user: Any) -> list[tuple[Any, ...]]:
+    """`_scope_query` for this user: one query for every request's scope. Its SQL is compiled once per
+    database in each process (building it in the ORM cost more than running it), then run with this
+    user's id in place of `_SOMEONE`."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    compiled = _compiled.get(connection.vendor)
+    if compiled is None:
+        query = _scope_query().query
+        compiled = _compiled[connection.vendor] = query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
+    sql, params = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk if value == _SOMEONE else value for value in params])
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def compute_scope(user: Any) -> Scope:

@@ -185,9 +185,10 @@ ITEM_RELATED = (
 
 
 def item_get_for_user(*, user: Any, reference: str, with_record: bool = False) -> FeedbackItem:
-    """`with_record`: its execution record read in the same query (a page that only shows the item; after
-    a write to the record, `execution_record_for` would answer what was read here)."""
-    related = (*ITEM_RELATED, "execution_record") if with_record else ITEM_RELATED
+    """`with_record`: its execution record read in the same query, for a page that only shows the item
+    (after a write to the record, `execution_record_for` would answer what was read here); such a page
+    needs no more of the project's branch than its id (the roles held there), so the branch is not read."""
+    related = ("project", *ITEM_RELATED[1:], "execution_record") if with_record else ITEM_RELATED
     return get_for_user_or_404(FeedbackItem.objects.select_related(*related), user=user, reference=reference)
 
 

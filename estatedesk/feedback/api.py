@@ -41,10 +41,12 @@ from estatedesk.feedback.choices import (
     Status,
     TalkKind,
 )
+from estatedesk.feedback.clocks import CLOCK_COLUMNS
 from estatedesk.feedback.intake import registration
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, StaffTalk, TimelineEvent
 from estatedesk.feedback.portal import services as portal_services
 from estatedesk.feedback.statistics import selectors as selectors_stats
+from estatedesk.feedback.text import derive_title
 from estatedesk.feedback.workflow import STEPS
 from estatedesk.org.models import Building, Project, Unit
 from estatedesk.org.permissions import can, can_anywhere, projects_with
@@ -131,10 +133,15 @@ class ItemOutput(serializers.Serializer):
             cache["internal_output"] = ItemInternalOutput()
         return cache["internal_output"].to_representation(item)
 
-    def to_representation(self, instance: FeedbackItem) -> dict[str, Any]:
-        """A row as the fields above print it, written out: the list's 50 rows through DRF's fields cost
-        more than reading them (test_api_rows holds the two to the same output)."""
-        return _item_row(instance, now=self.context["now"], staff=_is_staff(self.context, instance))
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """A row (selectors.item_list_api_rows: the row's columns by name) as the fields above print an
+        item, written out: the list's 50 rows through DRF's fields cost more than reading them
+        (test_api_rows holds the two to the same output)."""
+        scope = scope_for(self.context["user"])
+        staff = (
+            scope.is_global or instance["project_id"] in scope.project_ids
+        )  # selectors.item_viewer_is_staff
+        return _item_row(instance, now=self.context["now"], staff=staff)
 
 
 _DATETIME = serializers.DateTimeField()
@@ -148,37 +155,50 @@ def _choice(value: Any) -> Any:
     return value if value in ("", None) else str(value)
 
 
-def _person(user: Any) -> dict[str, Any] | None:
-    return None if user is None else {"id": user.pk, "name": str(user)}
+def _person(row: dict[str, Any], relation: str) -> dict[str, Any] | None:
+    """{id, name} of the row's supervisor or executor, the name as accounts.User.__str__ gives it."""
+    pk = row[f"{relation}_id"]
+    if pk is None:
+        return None
+    full_name = f"{row[f'{relation}__first_name']} {row[f'{relation}__last_name']}".strip()
+    return {"id": pk, "name": row[f"{relation}__display_name"] or full_name or row[f"{relation}__username"]}
 
 
-def _item_row(item: FeedbackItem, *, now: datetime, staff: bool) -> dict[str, Any]:
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+FINISHED = frozenset({Status.CLOSED, Status.CANCELLED})  # FeedbackItem.is_open is false
+
+
+def _item_row(row: dict[str, Any], *, now: datetime, staff: bool) -> dict[str, Any]:
     """`ItemOutput`'s row (its fields' keys, order and values), without a field object per value."""
-    building, unit = item.building, item.unit
+    running = (row[due] for due, done in CLOCK_COLUMNS.values() if row[due] is not None and row[done] is None)
     return {
-        "reference": str(item.reference),
-        "project": str(item.project.code),
-        "building": None if building is None or building.name is None else str(building.name),
-        "unit": None if unit is None or unit.label is None else str(unit.label),
-        "channel": _choice(item.channel),
-        "kind": _choice(item.kind),
-        "category": _choice(item.category),
-        "priority": _choice(item.priority),
-        "status": _choice(item.status),
-        "title": item.title if staff else item.customer_title,
-        "registered_at": _when(item.registered_at),
-        "rating": None if item.rating is None else str(item.rating),
-        "version": None if item.version is None else int(item.version),
-        "is_overdue": item.is_open and selectors.is_overdue(item, now=now),
+        "reference": str(row["reference"]),
+        "project": str(row["project__code"]),
+        "building": _text(row["building__name"]),
+        "unit": _text(row["unit__label"]),
+        "channel": _choice(row["channel"]),
+        "kind": _choice(row["kind"]),
+        "category": _choice(row["category"]),
+        "priority": _choice(row["priority"]),
+        "status": _choice(row["status"]),
+        "title": row["title"] if staff else derive_title(row["description"]),
+        "registered_at": _when(row["registered_at"]),
+        "rating": _text(row["rating"]),
+        "version": None if row["version"] is None else int(row["version"]),
+        # FeedbackItem.is_open, and a running clock past its due time (clock_states' overdue, not done)
+        "is_overdue": row["status"] not in FINISHED and any(now > due for due in running),
         "internal": {
-            "is_major": bool(item.is_major),
-            "is_hot": bool(item.is_hot),
-            "is_paid_service": bool(item.is_paid_service),
-            "is_quality_problem": bool(item.is_quality_problem),
-            "escalation_level": None if item.escalation_level is None else int(item.escalation_level),
-            "supervisor": _person(item.supervisor),
-            "executor": _person(item.executor),
-            "reported_to_hq_at": _when(item.reported_to_hq_at),
+            "is_major": bool(row["is_major"]),
+            "is_hot": bool(row["is_hot"]),
+            "is_paid_service": bool(row["is_paid_service"]),
+            "is_quality_problem": bool(row["is_quality_problem"]),
+            "escalation_level": None if row["escalation_level"] is None else int(row["escalation_level"]),
+            "supervisor": _person(row, "supervisor"),
+            "executor": _person(row, "executor"),
+            "reported_to_hq_at": _when(row["reported_to_hq_at"]),
         }
         if staff
         else None,
@@ -427,7 +447,7 @@ class ItemListApi(generics.ListAPIView):
     serializer_class = ItemOutput
     pagination_class = CappedPagination
 
-    def get_queryset(self) -> QuerySet[FeedbackItem]:
+    def get_queryset(self) -> QuerySet[FeedbackItem, Any]:  # rows as {column: value} (ItemOutput)
         if getattr(self, "swagger_fake_view", False):
             return FeedbackItem.objects.none()
         filters = ItemFilterInput(data=self.request.query_params)

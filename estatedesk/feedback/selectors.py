@@ -149,9 +149,11 @@ API_ROW_FIELDS = (
 
 def item_list_api_rows(
     *, user: Any, filters: ItemFilters | None = None, now: datetime | None = None
-) -> QuerySet[FeedbackItem]:
-    """`item_list` narrowed to what the API list's rows show."""
-    return item_list(user=user, filters=filters, now=now).only(*API_ROW_FIELDS)
+) -> QuerySet[FeedbackItem, dict[str, Any]]:
+    """`item_list` narrowed to what the API list's rows show, as {column: value} (api._item_row): building
+    four model instances per row cost more than the query."""
+    columns = ("id", "project_id", "supervisor_id", "executor_id", *API_ROW_FIELDS)
+    return item_list(user=user, filters=filters, now=now).values(*columns)
 
 
 def search_condition(text: str) -> Q:
@@ -254,16 +256,6 @@ def clock_states(*, item: FeedbackItem, now: datetime | None = None) -> list[dic
             }
         )
     return rows
-
-
-def is_overdue(item: FeedbackItem, *, now: datetime) -> bool:
-    """A clock has run out and is not met (what `clock_states` calls overdue and not done), read from the
-    columns alone: the API list asks it of every row."""
-    for due_column, done_column in CLOCK_COLUMNS.values():
-        due = getattr(item, due_column)
-        if due is not None and getattr(item, done_column) is None and now > due:
-            return True
-    return False
 
 
 # --- what the staff pages show: deadlines, clocks, the caller's items, the contact phone ----------------

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from estatedesk.feedback.api import ItemOutput
 from estatedesk.feedback.models import FeedbackItem
-from estatedesk.feedback.selectors import item_list_api_rows
+from estatedesk.feedback.selectors import item_list, item_list_api_rows
 from estatedesk.feedback.tests.helpers import register, walk
 from estatedesk.owners.models import Resident
 
@@ -34,14 +34,22 @@ def test_fb_api_list_rows_print_what_the_declared_fields_print(world, crew, djan
     rated = walk(world, register(world, resident=owner, unit=world.unit_a), until="close")
     FeedbackItem.objects.filter(pk=rated.pk).update(rating="B", reported_to_hq_at=timezone.now(), is_hot=True)
     now = timezone.now()
+    # an executor known by their full name only, a supervisor by their user name only
+    type(world.executor_a).objects.filter(pk=world.executor_a.pk).update(
+        display_name="", first_name="Wei", last_name="Li"
+    )
+    type(world.dept_supervisor_a).objects.filter(pk=world.dept_supervisor_a.pk).update(display_name="")
     for user in (world.hq, world.supervisor_a, world.owner_a, world.outsider):
-        items = list(item_list_api_rows(user=user))
+        rows = list(item_list_api_rows(user=user))
+        items = list(item_list(user=user))
+        assert [row["id"] for row in rows] == [item.pk for item in items]
         context = {"now": now, "user": user}
-        # when the list's rows are printed the fast way and field by field
+        # when the list's rows are printed the fast way and the items field by field
         with django_assert_num_queries(0):  # the list's columns are all a row needs
-            fast = [dict(row) for row in ItemOutput(items, many=True, context=context).data]
+            fast = [dict(row) for row in ItemOutput(rows, many=True, context=context).data]
         # then they are the same, key for key and in the same order
         assert fast == by_fields(items, context)
+        assert "Wei Li" in str(fast) or user in (world.owner_a, world.outsider)
         assert [list(row) for row in fast] == [list(row) for row in by_fields(items, context)]
     assert len(list(item_list_api_rows(user=world.owner_a))) == 3
     assert any(

@@ -147,13 +147,13 @@ API_ROW_FIELDS = (
 )
 
 
-def item_list_api_rows(
-    *, user: Any, filters: ItemFilters | None = None, now: datetime | None = None
-) -> QuerySet[FeedbackItem, dict[str, Any]]:
-    """`item_list` narrowed to what the API list's rows show, as {column: value} (api._item_row): building
-    four model instances per row cost more than the query."""
-    columns = ("id", "project_id", "supervisor_id", "executor_id", *API_ROW_FIELDS)
-    return item_list(user=user, filters=filters, now=now).values(*columns)
+API_ROW_COLUMNS = ("id", "project_id", "supervisor_id", "executor_id", *API_ROW_FIELDS)
+
+
+def api_rows(items: QuerySet[FeedbackItem]) -> QuerySet[FeedbackItem, dict[str, Any]]:
+    """Items (`item_list`, or a page of it) as the API list's rows: {column: value} of API_ROW_COLUMNS
+    (api._item_row). Building four model instances per row cost more than the query."""
+    return items.values(*API_ROW_COLUMNS)
 
 
 def search_condition(text: str) -> Q:

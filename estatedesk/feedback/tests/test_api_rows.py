@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from estatedesk.feedback.api import ItemOutput
 from estatedesk.feedback.models import FeedbackItem
-from estatedesk.feedback.selectors import item_list, item_list_api_rows
+from estatedesk.feedback.selectors import api_rows, item_list
 from estatedesk.feedback.tests.helpers import register, walk
 from estatedesk.owners.models import Resident
 
@@ -40,7 +40,7 @@ def test_fb_api_list_rows_print_what_the_declared_fields_print(world, crew, djan
     )
     type(world.dept_supervisor_a).objects.filter(pk=world.dept_supervisor_a.pk).update(display_name="")
     for user in (world.hq, world.supervisor_a, world.owner_a, world.outsider):
-        rows = list(item_list_api_rows(user=user))
+        rows = list(api_rows(item_list(user=user)))
         items = list(item_list(user=user))
         assert [row["id"] for row in rows] == [item.pk for item in items]
         context = {"now": now, "user": user}
@@ -51,10 +51,10 @@ def test_fb_api_list_rows_print_what_the_declared_fields_print(world, crew, djan
         assert fast == by_fields(items, context)
         assert "Wei Li" in str(fast) or user in (world.owner_a, world.outsider)
         assert [list(row) for row in fast] == [list(row) for row in by_fields(items, context)]
-    assert len(list(item_list_api_rows(user=world.owner_a))) == 3
+    assert len(list(api_rows(item_list(user=world.owner_a)))) == 3
     assert any(
         row["is_overdue"]
         for row in ItemOutput(
-            item_list_api_rows(user=world.hq), many=True, context={"now": now, "user": world.hq}
+            api_rows(item_list(user=world.hq)), many=True, context={"now": now, "user": world.hq}
         ).data
     )

@@ -23,6 +23,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from estatedesk.demo.seeding import DEMO_PASSWORD
 from estatedesk.feedback.choices import Channel, Kind
@@ -215,8 +216,10 @@ def test_r_rv_4_browser_walk_from_the_monthly_list_to_a_closed_nonconformity_at_
         f"[data-reference='{nonconformity.reference}'] [data-testid='item-nonconformity-link']"
     )
     link.wait_for()
-    visits = page.get_by_test_id("item-visits")
-    assert visits.get_by_test_id("item-visit").count() == 2  # the monthly visit and the separate one
+    # the visits' slot loads on its own (htmx after the page): wait for it, then count
+    expect(page.get_by_test_id("item-visits").get_by_test_id("item-visit")).to_have_count(
+        2
+    )  # monthly + separate
     fits_the_phone(page)
     screenshot(page, "item-visits-and-nonconformities")
     with page.expect_navigation():

@@ -516,6 +516,14 @@ def return_visit_owner_comment(*, actor: Any, visit: ReturnVisit, comment: str) 
     current.owner_commented_at = timezone.now()
     current.save(update_fields=["owner_comment", "owner_commented_at", "updated_at"])
     _audit(actor=actor, visit=current, before=before)
+    # the visitor and the project's CS supervisors read the owner's word where they work
+    supervisors = project_staff(project=current.project, roles={Role.CS_SUPERVISOR})
+    notify(
+        users=[*supervisors, *([current.graded_by] if current.graded_by_id else [])],
+        title=_("The owner commented on the return visit: %(visit)s") % {"visit": str(current)},
+        body=current.owner_comment[:500],
+        url=visit_url(current),
+    )
     return current
 
 

@@ -317,6 +317,12 @@ def test_the_owner_comments_once_on_a_graded_visit_about_their_item(visiting):
 
     assert commented.owner_comment == "谢谢回访"
     assert again.value.code == "visits.already_commented"
+    # the visitor and the CS supervisor are told, once
+    from estatedesk.notifications.models import Notification
+
+    told = Notification.objects.filter(title__startswith="The owner commented on the return visit")
+    assert sorted(told.values_list("user__username", flat=True)) == ["supervisor_a", "visitor_a"]
+    assert set(told.values_list("body", flat=True)) == {"谢谢回访"}
 
 
 # --- selectors -------------------------------------------------------------------------------------------

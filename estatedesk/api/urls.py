@@ -11,6 +11,7 @@ urlpatterns = [
     path("owners/", include("estatedesk.owners.api_urls")),
     path("feedback/", include("estatedesk.feedback.api_urls")),
     path("visits/", include("estatedesk.visits.api_urls")),
+    path("surveys/", include("estatedesk.surveys.api.urls")),
     path("quality/", include("estatedesk.quality.api_urls")),
     re_path(r"^(?P<path>.*)$", views.api_not_found),
 ]

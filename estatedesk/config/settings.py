@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "estatedesk.notifications",
     "estatedesk.feedback",
     "estatedesk.visits",
+    "estatedesk.surveys",
     "estatedesk.quality",
     "estatedesk.demo",
     "estatedesk.api",

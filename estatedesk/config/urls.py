@@ -30,6 +30,8 @@ urlpatterns = [
     path("", include("estatedesk.owners.urls")),
     path("feedback/", include("estatedesk.feedback.urls")),
     path("visits/", include("estatedesk.visits.urls")),
+    path("surveys/", include("estatedesk.surveys.urls")),
+    path("s/", include("estatedesk.surveys.public_urls")),  # the QR code on each survey form
     path("quality/", include("estatedesk.quality.urls")),
     path("notifications/", include("estatedesk.notifications.urls")),
     path("f/", include("estatedesk.feedback.portal.urls")),

@@ -98,6 +98,28 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     "quality.manage": frozenset({Role.QA_MANAGER, Role.QA_STAFF, Role.PROJECT_MANAGER}),
     "quality.verify": QA_ROLES,
+    # satisfaction surveys (R-SV, R-CS-2)
+    "surveys.view": STAFF_ROLES,
+    # make campaigns, print and hand out forms, close them; write the report
+    "surveys.run": frozenset(
+        {Role.CS_SUPERVISOR, Role.PROJECT_MANAGER, Role.QA_MANAGER, Role.QA_STAFF, Role.ADMIN_DEPT}
+    ),
+    # key in paper forms, import workbooks of answered forms
+    "surveys.enter": frozenset(
+        {
+            Role.CS_AGENT,
+            Role.CS_SUPERVISOR,
+            Role.PROJECT_MANAGER,
+            Role.QA_MANAGER,
+            Role.QA_STAFF,
+            Role.ADMIN_DEPT,
+        }
+    ),
+    # accept an area's return rate below the threshold, with a reason (R-SV-2)
+    "surveys.waive": MANAGERS | {Role.QA_MANAGER},
+    # the questionnaire catalogue, rules and report routes (company-wide data)
+    "surveys.catalogue": frozenset({Role.SYSTEM_ADMIN, Role.HQ_PROPERTY}),
+    "surveys.export": MANAGERS | {Role.CS_SUPERVISOR, Role.QA_MANAGER, Role.ADMIN_DEPT},
 }
 
 

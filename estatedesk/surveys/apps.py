@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SurveysConfig(AppConfig):
+    name = "estatedesk.surveys"
+    label = "surveys"
+    verbose_name = _("Satisfaction surveys")
+
+    def ready(self) -> None:
+        from estatedesk.common.navigation import NavItem, register_nav
+        from estatedesk.org.permissions import can_anywhere
+
+        register_nav(
+            NavItem(
+                "surveys",
+                _("Surveys"),
+                "surveys:campaign_list",
+                20,
+                lambda user: can_anywhere(user, "surveys.view"),
+                "☑",
+                active_for=("surveys:",),
+            )
+        )

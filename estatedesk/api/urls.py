@@ -13,5 +13,6 @@ urlpatterns = [
     path("visits/", include("estatedesk.visits.api_urls")),
     path("surveys/", include("estatedesk.surveys.api.urls")),
     path("quality/", include("estatedesk.quality.api_urls")),
+    path("reporting/", include("estatedesk.reporting.api.urls")),
     re_path(r"^(?P<path>.*)$", views.api_not_found),
 ]

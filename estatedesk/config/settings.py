@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "estatedesk.visits",
     "estatedesk.surveys",
     "estatedesk.quality",
+    "estatedesk.reporting",
     "estatedesk.demo",
     "estatedesk.api",
 ]

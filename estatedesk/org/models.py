@@ -55,6 +55,9 @@ class Branch(TimeStampedModel):
     code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=100)
     city = models.CharField(_("city"), max_length=50, blank=True)
+    # when it started and stopped reporting to HQ (R-IR-1: expected reports only while open)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
     objects = ScopedManager()
 
@@ -175,6 +178,9 @@ class Project(TimeStampedModel):
         blank=True,
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # when the project was taken on and handed back (R-IR-1: expected reports only while it is managed)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
 
     objects = ScopedManager()
 

@@ -120,6 +120,34 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # the questionnaire catalogue, rules and report routes (company-wide data)
     "surveys.catalogue": frozenset({Role.SYSTEM_ADMIN, Role.HQ_PROPERTY}),
     "surveys.export": MANAGERS | {Role.CS_SUPERVISOR, Role.QA_MANAGER, Role.ADMIN_DEPT},
+    # reporting to HQ (R-IR, R-CS-3, R-CS-4)
+    "reporting.view": STAFF_ROLES,
+    # fill in a branch's or project's report (a draft); the document administrator submits it
+    "reporting.fill": frozenset(
+        {Role.DOC_ADMIN, Role.BRANCH_MANAGER, Role.PROJECT_MANAGER, Role.CS_SUPERVISOR, Role.ADMIN_DEPT}
+    ),
+    "reporting.submit": frozenset({Role.DOC_ADMIN, Role.BRANCH_MANAGER, Role.PROJECT_MANAGER}),
+    # HQ's property management department: review (accept, return), score, the catalogue, the newsletter
+    "reporting.review": frozenset({Role.HQ_PROPERTY}),
+    "reporting.catalogue": frozenset({Role.HQ_PROPERTY, Role.SYSTEM_ADMIN}),
+    "reporting.newsletter": frozenset({Role.HQ_PROPERTY}),
+    # report an event (an emergency, R-IR-4 / R-CS-4) and confirm its class
+    "reporting.instant": frozenset(
+        {
+            Role.CS_SUPERVISOR,
+            Role.PROJECT_MANAGER,
+            Role.BRANCH_MANAGER,
+            Role.DOC_ADMIN,
+            Role.QA_MANAGER,
+            Role.DEPT_SUPERVISOR,
+        }
+    ),
+    "reporting.classify": frozenset({Role.PROJECT_MANAGER, Role.BRANCH_MANAGER, Role.HQ_PROPERTY}),
+    "reporting.propose": frozenset({Role.BRANCH_MANAGER, Role.DOC_ADMIN}),
+    "reporting.scores": MANAGERS | {Role.LEADER},
+    # formal documents: register and forward (HQ's document administrator), send to projects (HQ)
+    "reporting.documents": frozenset({Role.DOC_ADMIN, Role.HQ_PROPERTY}),
+    "reporting.activities": frozenset({Role.CS_SUPERVISOR, Role.PROJECT_MANAGER}),
 }
 
 

@@ -365,6 +365,13 @@ SPECTACULAR_SETTINGS = {
         "NonconformityHandOriginEnum": "estatedesk.quality.api.HAND_ORIGIN_CHOICES",
         "NonconformityStageEnum": "estatedesk.quality.choices.Stage",
         "NonconformityActionKindEnum": "estatedesk.quality.choices.ActionKind",
+        "SurveyCampaignStatusEnum": "estatedesk.surveys.choices.CampaignStatus",
+        "SurveyFormKindEnum": "estatedesk.surveys.choices.FormKind",
+        "SurveyReportStatusEnum": "estatedesk.surveys.choices.ReportStatus",
+        "ActivityKindEnum": "estatedesk.reporting.choices.ActivityKind",
+        "ActivityStatusEnum": "estatedesk.reporting.choices.ActivityStatus",
+        "DocumentDirectionEnum": "estatedesk.reporting.choices.DocumentDirection",
+        "NewsletterIssueStatusEnum": "estatedesk.reporting.choices.IssueStatus",
     },
 }
 

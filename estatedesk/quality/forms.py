@@ -52,6 +52,29 @@ class CreateForm(forms.Form):
         _choice_field(self, "area").choices = [("", "—"), *((a.pk, a.name) for a in areas)]
 
 
+# the origins a link may open the form with (a survey finding's link, or by hand); the others need an item
+PREFILL_ORIGINS = (Origin.SURVEY, Origin.MANUAL)
+PREFILL_TEXTS = {"title": 120, "description": 10000, "survey_reference": 120}
+
+
+def create_initial(query: Any, *, areas: list[Any]) -> dict[str, Any]:
+    """The raise form's initial values from a link's query string (a survey finding opens it with
+    `origin=survey&survey_reference=…&area=<id>&title=…&description=…`): only known origins, the project's
+    own areas, texts cut to their fields' lengths; anything else is left to the form's defaults."""
+    initial: dict[str, Any] = {}
+    origin = query.get("origin", "")
+    if origin in PREFILL_ORIGINS:
+        initial["origin"] = origin
+    for name, length in PREFILL_TEXTS.items():
+        text = query.get(name, "").strip()
+        if text:
+            initial[name] = text[:length]
+    area = query.get("area", "")
+    if area and any(str(a.pk) == area for a in areas):
+        initial["area"] = area
+    return initial
+
+
 class AnalyseForm(forms.Form):
     cause_category = forms.ChoiceField(label=_("Cause category"), choices=CauseCategory.choices)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)

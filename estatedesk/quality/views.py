@@ -39,6 +39,7 @@ from estatedesk.quality.forms import (
     ReasonForm,
     VerifyForm,
     VisitForm,
+    create_initial,
 )
 from estatedesk.quality.models import Nonconformity
 from estatedesk.quality.pdf import nonconformity_pdf
@@ -101,7 +102,8 @@ def _raisable_projects(user: Any) -> list[Project]:
 @login_required
 def nonconformity_create(request: HttpRequest) -> HttpResponse:
     """Raise a nonconformity from a feedback item (`?item=<reference>`, the item page's link) or by hand
-    (`?project=<code>`)."""
+    (`?project=<code>`, with the fields a link may prefill: a survey finding's `origin=survey`,
+    `survey_reference`, `area`, `title` and `description`, see forms.create_initial)."""
     _require_view(request)
     user = request.user
     item = None
@@ -123,7 +125,7 @@ def nonconformity_create(request: HttpRequest) -> HttpResponse:
     if not can(user, "quality.raise", project=project):
         raise PermissionDenied
     areas = list(Building.objects.filter(project=project).order_by("kind", "code"))
-    initial: dict[str, Any] = {"origin": "manual"}
+    initial: dict[str, Any] = {"origin": "manual", **create_initial(request.GET, areas=areas)}
     if item is not None:
         initial = {
             "origin": "patrol" if item.channel == "patrol" else "item",

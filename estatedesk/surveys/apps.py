@@ -8,8 +8,11 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Satisfaction surveys")
 
     def ready(self) -> None:
-        from estatedesk.common.navigation import NavItem, register_nav
+        from estatedesk.common.navigation import NavItem, register_home_section, register_nav
         from estatedesk.org.permissions import can_anywhere
+        from estatedesk.surveys.home import home_section
+
+        register_home_section("survey_reports", 40, home_section)
 
         register_nav(
             NavItem(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Runner(models.TextChoices):
@@ -28,7 +29,7 @@ class Frequency(models.TextChoices):
 
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", _("Being prepared")
-    RUNNING = "running", _("Running")
+    RUNNING = "running", pgettext_lazy("survey campaign", "Running")
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -36,11 +37,11 @@ class CampaignStatus(models.TextChoices):
 class Rating(models.IntegerChoices):
     """The four-point scale and "no answer" (R-SV-4). The value is the digit keyed in for it."""
 
-    UNRATED = 0, _("No answer")  # 未表态
-    VERY_SATISFIED = 1, _("Very satisfied")  # 很满意
-    SATISFIED = 2, _("Satisfied")  # 满意
-    FAIRLY_SATISFIED = 3, _("Fairly satisfied")  # 较满意
-    UNSATISFIED = 4, _("Unsatisfied")  # 不满意
+    UNRATED = 0, pgettext_lazy("survey rating", "No answer")  # 未表态
+    VERY_SATISFIED = 1, pgettext_lazy("survey rating", "Very satisfied")  # 很满意
+    SATISFIED = 2, pgettext_lazy("survey rating", "Satisfied")  # 满意
+    FAIRLY_SATISFIED = 3, pgettext_lazy("survey rating", "Fairly satisfied")  # 较满意
+    UNSATISFIED = 4, pgettext_lazy("survey rating", "Unsatisfied")  # 不满意
 
 
 QUALIFIED = frozenset({Rating.VERY_SATISFIED, Rating.SATISFIED, Rating.FAIRLY_SATISFIED})  # 合格项

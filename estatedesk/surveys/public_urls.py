@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from estatedesk.surveys.views.portal import public_urlpatterns
 
 app_name = "surveys_public"
 
-urlpatterns: list[URLPattern] = []  # filled in by the entry work (views/entry.py: public_answer)
+urlpatterns = [*public_urlpatterns]

@@ -8,9 +8,15 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting to HQ")
 
     def ready(self) -> None:
+        from django.urls import NoReverseMatch, reverse
+
         from estatedesk.common.navigation import NavItem, register_nav
         from estatedesk.org.permissions import can_anywhere
 
+        try:  # the menu item once its page exists (the app is being built)
+            reverse("reporting:submission_list")
+        except NoReverseMatch:
+            return
         register_nav(
             NavItem(
                 "reporting",

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
+from django.utils import translation
 
 from estatedesk.common.workcalendar import Calendar
 from estatedesk.notifications.models import Notification
@@ -44,6 +46,13 @@ def _action(visiting, due_on: date) -> NonconformityAction:
             owner=visiting.executor_a,
             due_on=due_on,
         )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The titles are read in English here; without this, what another test left active decided it."""
+    with translation.override("en"):
+        yield
 
 
 def _titles(user) -> list[str]:

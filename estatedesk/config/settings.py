@@ -372,6 +372,9 @@ SPECTACULAR_SETTINGS = {
         "ActivityStatusEnum": "estatedesk.reporting.choices.ActivityStatus",
         "DocumentDirectionEnum": "estatedesk.reporting.choices.DocumentDirection",
         "NewsletterIssueStatusEnum": "estatedesk.reporting.choices.IssueStatus",
+        "ReportSubmissionStatusEnum": "estatedesk.reporting.choices.SubmissionStatus",
+        "RuleProposalStatusEnum": "estatedesk.reporting.choices.ProposalStatus",
+        "ReportFieldKindEnum": "estatedesk.reporting.catalogue.FieldKind",
     },
 }
 

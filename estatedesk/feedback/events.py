@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from estatedesk.feedback import followups
 from estatedesk.feedback.choices import (
     Category,
     Channel,
@@ -50,14 +51,19 @@ PERSON_KEYS = ("supervisor_id", "executor_id", "previous_executor_id")
 def _create(
     *, item: FeedbackItem, actor: Any, kind: str, at: datetime | None = None, **fields: Any
 ) -> TimelineEvent:
-    """`fields`: message, from_status, to_status, data, is_public (the model's defaults otherwise)."""
-    return TimelineEvent.objects.create(
+    """`fields`: message, from_status, to_status, data, is_public (the model's defaults otherwise). An item
+    already reported to HQ (R-IR-8) passes each new event on to HQ reporting as progress (one attribute
+    read for every other item)."""
+    event = TimelineEvent.objects.create(
         item=item,
         at=at or timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         kind=kind,
         **fields,
     )
+    if item.reported_to_hq_at is not None:
+        followups.reported_item_progressed(item, event)
+    return event
 
 
 # --- one writer per kind ----------------------------------------------------------------------------------
@@ -190,9 +196,10 @@ def return_visit_recorded(
     )
 
 
-def reported_to_hq(*, item: FeedbackItem, actor: Any) -> TimelineEvent:
-    """R-IR-8: handed to HQ reporting as an instant report."""
-    return _create(item=item, actor=actor, kind=EventKind.HQ_REPORT, data={"reference": item.reference})
+def reported_to_hq(*, item: FeedbackItem, actor: Any, report: str = "", url: str = "") -> TimelineEvent:
+    """R-IR-8: handed to HQ reporting, stored there as the instant report `report` (its page at `url`)."""
+    data = {"reference": item.reference, **({"report": report, "url": url} if report else {})}
+    return _create(item=item, actor=actor, kind=EventKind.HQ_REPORT, data=data)
 
 
 def appointment_agreed(
@@ -572,6 +579,7 @@ KIND_DETAILS: dict[str, Any] = {
     EventKind.EXECUTION_RECORD: _execution_details,
     EventKind.RECLASSIFIED: _reclassified_details,
     EventKind.INFO_ADDED: lambda data, names: _information_details(data),
+    EventKind.HQ_REPORT: lambda data, names: [str(data.get("report") or "")],
 }
 
 

@@ -494,18 +494,10 @@ def feedback_item_rate(*, actor: Any, item: FeedbackItem, rating: str, comment: 
 # --- hand-off to HQ reporting (R-IR-8) ----------------------------------------------------------------------
 
 
-@transaction.atomic
-def feedback_item_report_to_hq(*, actor: Any, item: FeedbackItem) -> dict[str, Any]:
-    """A major or hot complaint goes to HQ as an instant report without retyping. Returns the report's
-    content (title, facts, progress) for the HQ reporting service to file; marks the item as reported."""
-    require(actor, "feedback.report_hq", project=item.project)
-    if not (item.is_major or item.is_hot):
-        raise DomainError(
-            "feedback.not_reportable",
-            _("Only major or hot complaints are reported to HQ as instant reports."),
-        )
+def _hq_report_content(item: FeedbackItem) -> dict[str, Any]:
+    """What HQ gets without retyping: the item's facts and its progress so far."""
     rows = list(item.events.select_related("actor").order_by("at", "id"))
-    content = {
+    return {
         "source": "feedback",
         "reference": item.reference,
         "project": item.project.code,
@@ -524,9 +516,37 @@ def feedback_item_report_to_hq(*, actor: Any, item: FeedbackItem) -> dict[str, A
             for event, described in zip(rows, events.describe_all(rows), strict=True)
         ],
     }
-    FeedbackItem.objects.filter(pk=item.pk).update(reported_to_hq_at=timezone.now())
-    events.reported_to_hq(item=item, actor=actor)
-    return content
+
+
+@transaction.atomic
+def feedback_item_hand_to_hq(*, actor: Any, item: FeedbackItem) -> tuple[dict[str, Any], followups.HqReport]:
+    """R-IR-8: a major or hot complaint goes to HQ as an instant report without retyping. HQ reporting
+    (registered in followups) stores the report, once per item, and answers with its receipt; only then is
+    the item marked reported (its later events reach the report as follow-ups, events.py). Nothing stored:
+    `feedback.hq_not_stored` and nothing changes. Returns the content handed over and the receipt."""
+    require(actor, "feedback.report_hq", project=item.project)
+    if not (item.is_major or item.is_hot):
+        raise DomainError(
+            "feedback.not_reportable",
+            _("Only major or hot complaints are reported to HQ as instant reports."),
+        )
+    content = _hq_report_content(item)
+    receipt = followups.reported_to_hq(followups.HqHandoff(item=item, actor=actor, content=content))
+    if receipt is None:
+        raise DomainError(
+            "feedback.hq_not_stored",
+            _("HQ reporting did not store the report, so nothing was sent. Try again later or call HQ."),
+            status=503,
+        )
+    if receipt.created:
+        FeedbackItem.objects.filter(pk=item.pk).update(reported_to_hq_at=timezone.now())
+        events.reported_to_hq(item=item, actor=actor, report=receipt.reference, url=receipt.url)
+    return content, receipt
+
+
+def feedback_item_report_to_hq(*, actor: Any, item: FeedbackItem) -> dict[str, Any]:
+    """`feedback_item_hand_to_hq`, answering with the content handed over (the API's answer)."""
+    return feedback_item_hand_to_hq(actor=actor, item=item)[0]
 
 
 def seed_sla_policies(*, company: Any) -> None:

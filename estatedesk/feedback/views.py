@@ -19,7 +19,16 @@ from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
 from estatedesk.common.pagination import CappedPaginator
 from estatedesk.feedback import appointments, events, notices, queues, reclassification, selectors, services
-from estatedesk.feedback.choices import Category, Channel, InformedBy, Kind, Priority, Rating, Status
+from estatedesk.feedback.choices import (
+    Category,
+    Channel,
+    EventKind,
+    InformedBy,
+    Kind,
+    Priority,
+    Rating,
+    Status,
+)
 from estatedesk.feedback.forms import (
     FAST_WIDGETS,
     AppointmentForm,
@@ -210,6 +219,7 @@ def _render_item(
         "hq_report": request.session.pop(HQ_REPORT_SESSION_KEY, {}).get(item.reference)
         if status == 200
         else None,
+        "hq_report_link": _hq_report_link(item),
         **forms,
     }
     return render(request, "feedback/item_detail.html", context, status=status)
@@ -325,14 +335,39 @@ def item_execution_record(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def item_report_to_hq(request: HttpRequest, reference: str) -> HttpResponse:
     item = _item(request, reference)
+    """R-IR-8: hand the item to HQ reporting; "sent" only when HQ reporting stored the report. The page then
+    shows the report's receipt once (the report itself is at HQ, not in this session)."""
     try:
-        content = services.feedback_item_report_to_hq(actor=request.user, item=item)
+        _content, receipt = services.feedback_item_hand_to_hq(actor=request.user, item=item)
     except DomainError as error:
         messages.error(request, error.message)
-    else:
-        request.session[HQ_REPORT_SESSION_KEY] = {item.reference: content}
+        return redirect("feedback:item_detail", reference=item.reference)
+    if receipt.created:
+        request.session[HQ_REPORT_SESSION_KEY] = {
+            item.reference: {"reference": receipt.reference, "url": receipt.url, "title": receipt.title}
+        }
         messages.success(request, _("Reported to HQ as an instant report."))
+    else:
+        messages.info(
+            request,
+            _("Already reported to HQ as %(report)s: the item's progress reaches it as follow-ups.")
+            % {"report": receipt.reference},
+        )
     return redirect("feedback:item_detail", reference=item.reference)
+
+
+def _hq_report_link(item: FeedbackItem) -> dict[str, str] | None:
+    """The instant report the item was handed over as (R-IR-8), from its timeline: {report, url}; None
+    when it was not (or only before HQ reporting stored reports)."""
+    if item.reported_to_hq_at is None:
+        return None
+    data = (
+        item.events.filter(kind=EventKind.HQ_REPORT, data__has_key="report")
+        .order_by("-at", "-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return {"report": str(data["report"]), "url": str(data.get("url") or "")} if data else None
 
 
 # --- registration by staff and the hotline screen ---------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class InfoClass(models.TextChoices):
@@ -60,7 +61,7 @@ class UpdateKind(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     RESUBMITTED = "resubmitted", _("Resubmitted after correction")
     RETURNED = "returned", _("Returned for correction")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("report", "Accepted")
     FIRST = "first", _("First report")  # 首报
     FOLLOW_UP = "follow_up", _("Follow-up report")  # 续报
     FINAL = "final", _("Final report")  # 终报
@@ -70,7 +71,7 @@ class UpdateKind(models.TextChoices):
 
 class ProposalStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("proposal", "Accepted")
     DECLINED = "declined", _("Declined")
 
 

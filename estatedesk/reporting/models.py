@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from estatedesk.common.models import TimeStampedModel
 from estatedesk.common.scoping import EVERYTHING, NO_ROWS, Scope, ScopedManager
 from estatedesk.feedback.models import FeedbackItem
+from estatedesk.org.choices import Role
 from estatedesk.org.models import Branch, Company, Department, Project
 from estatedesk.reporting.choices import (
     ActivityKind,
@@ -80,6 +81,9 @@ class ReportingRules(models.Model):
     )
     weight_quality = models.DecimalField(
         _("weight of quality (%)"), max_digits=5, decimal_places=2, default=Decimal(30), validators=WEIGHT
+    )
+    document_reminder_hours = models.PositiveSmallIntegerField(
+        _("remind whoever has not opened a forwarded document after this many hours"), default=24
     )
     class1_loss_yuan = models.DecimalField(
         _("property loss from which an event is class 1 (yuan)"),
@@ -512,11 +516,14 @@ class NewsletterIssue(TimeStampedModel):
 
     @classmethod
     def scope_filter(cls, scope: Scope) -> Q:
-        """Published issues for every staff member of the company; drafts for HQ."""
+        """Published issues for every staff member of the company; drafts for HQ's property management
+        department, who edit the newsletter."""
         if not scope.is_staff_member:
             return NO_ROWS
         company = Q(company_id__in=sorted(scope.company_ids))
-        return company if scope.is_global else company & Q(status=IssueStatus.PUBLISHED)
+        if Role.HQ_PROPERTY in scope.roles_global:  # the newsletter's editors (reporting.newsletter)
+            return company
+        return company & Q(status=IssueStatus.PUBLISHED)
 
 
 class NewsletterArticle(models.Model):
@@ -559,6 +566,7 @@ class CommunityActivity(TimeStampedModel):
         _("status"), max_length=20, choices=ActivityStatus.choices, default=ActivityStatus.PLANNED
     )
     follow_up = models.TextField(_("follow-up"), blank=True)
+    cancelled_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

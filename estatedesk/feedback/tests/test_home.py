@@ -210,4 +210,5 @@ def test_home_queries_do_not_grow_with_rows(world, crew, login):
         ]
         return [item.reference for item in items]
 
-    assert_queries_do_not_grow(login(world.supervisor_a), reverse("home"), add_rows, ceiling=16)
+    # 16 for the page and the feedback queues, 2 for the survey reports to review and to read (issue 13)
+    assert_queries_do_not_grow(login(world.supervisor_a), reverse("home"), add_rows, ceiling=18)

@@ -30,6 +30,8 @@ from estatedesk.owners import email_change
 from estatedesk.owners.choices import ImportStatus
 from estatedesk.owners.models import ContactChangeRequest, EmailChange, ImportBatch, Resident
 from estatedesk.owners.services import contact_change_request_submit, resident_update
+from tests.security.walker_reporting import ReportingOfA, reporting_of_a
+from tests.security.walker_surveys import SurveysOfA, surveys_of_a
 
 OWNER_A_PHONE = "13800001234"
 OWNER_A_ID_NUMBER = "11010519491231002X"
@@ -74,6 +76,8 @@ class Dataset:
     building: Building
     mailbox: Mailbox
     quarantined: InboundMessage
+    surveys: SurveysOfA
+    reporting: ReportingOfA
     markers: list[str] = field(default_factory=list)
 
     def by_model(self) -> dict[str, Any]:
@@ -95,6 +99,8 @@ class Dataset:
             self.building.project,
             self.building.project.branch,
             self.item.unit,
+            *self.surveys.objects(),
+            *self.reporting.objects(),
         ]
         return {obj._meta.label_lower: obj for obj in objects if obj is not None}
 
@@ -108,7 +114,9 @@ def _png(name: str) -> SimpleUploadedFile:
 @pytest.fixture
 def qd_a(world: Any, neighbour: Any, settings: Any, tmp_path: Any) -> Dataset:  # noqa: F811
     """Project A with a feedback item of owner_a (and its photo), owner_a's record with an ID number, an
-    email and a correction waiting, an import batch, a notification, a calendar and a public holiday."""
+    email and a correction waiting, an import batch, a notification, a calendar, a public holiday, a
+    satisfaction survey run to its distributed report (tests/security/walker_surveys.py), and A's reporting
+    to HQ (reports, an emergency, a proposal, a document, an activity, a draft issue: walker_reporting.py)."""
     settings.MEDIA_ROOT = tmp_path
     resident = Resident.objects.get(user=world.owner_a)
     Resident.objects.filter(pk=resident.pk).update(email=OWNER_A_EMAIL, id_type="id_card")
@@ -167,13 +175,15 @@ def qd_a(world: Any, neighbour: Any, settings: Any, tmp_path: Any) -> Dataset:  
         raw=b"From: sender.qd-a@example.com\r\nSubject: QD-A quarantined subject\r\n\r\nQD-A body\r\n",
     )
     AuditEntry.objects.filter(object_type="owners.resident").update(at=timezone.now() - timedelta(minutes=1))
+    outbound_email = OutboundEmail.objects.filter(to=OWNER_A_EMAIL).order_by("id").first()
+    assert outbound_email is not None  # the mail to owner_a's address about the email change
     dataset = Dataset(
         item=item,
         attachment=Attachment.objects.get(item=item),
         resident=resident,
         import_batch=batch,
         notification=notification,
-        outbound_email=OutboundEmail.objects.filter(to=OWNER_A_EMAIL).order_by("id").first(),
+        outbound_email=outbound_email,
         change_request=change_request,
         email_change=change,
         confirm_token=signing.dumps(
@@ -192,6 +202,8 @@ def qd_a(world: Any, neighbour: Any, settings: Any, tmp_path: Any) -> Dataset:  
         building=world.unit_a.building,
         mailbox=mailbox,
         quarantined=quarantined,
+        surveys=surveys_of_a(world),
+        reporting=reporting_of_a(world),
     )
     dataset.markers = [
         item.reference,
@@ -215,5 +227,7 @@ def qd_a(world: Any, neighbour: Any, settings: Any, tmp_path: Any) -> Dataset:  
         "imap-secret-qd-a",
         "sender.qd-a@example.com",
         "QD-A quarantined",
+        *dataset.surveys.markers,
+        *dataset.reporting.markers,
     ]
     return dataset

@@ -3,7 +3,8 @@
 The walk starts at `django.urls.get_resolver()` and follows every include, so a new route is covered the day
 it is added. Each path parameter is filled with the real id, code, reference or token of an object of
 project A (the `qd_a` fixture): a route with a parameter nobody knows how to fill fails the walk, so nobody
-adds an uncovered route. The admin's routes are filled from the model in their path.
+adds an uncovered route. The admin's routes are filled from the model in their path. A route that reads a
+query parameter before it looks at anything (the survey forms' PDF and its `?area=`) is given it (`QUERIES`).
 
 Three personas ask every route: the outsider (CS supervisor of another branch), the owner of another unit of
 A, and an anonymous visitor. Pages are asked with GET and POST, API routes with GET, POST, PUT, PATCH and
@@ -23,12 +24,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 
+from tests.security import walker_reporting, walker_surveys
 from tests.security.conftest import Dataset
 
 OUTSIDER, NEIGHBOUR, ANONYMOUS = "outsider", "owner of another unit", "anonymous"
@@ -87,6 +90,7 @@ def all_routes() -> list[Route]:
 
 ROUTE_PARAMETER = re.compile(r"<(?:[^>:]+:)?(?P<name>[^>]+)>")
 REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^()]*\)")
+REGEX_ESCAPE = re.compile(r"\\(?P<char>[^\w\s])")
 
 
 def route_path(route: Route, values: dict[str, str]) -> str:
@@ -97,6 +101,7 @@ def route_path(route: Route, values: dict[str, str]) -> str:
             text = ROUTE_PARAMETER.sub(lambda m: values[m["name"]], text)
         else:
             text = REGEX_GROUP.sub(lambda m: values[m["name"]], text).removeprefix("^").removesuffix("$")
+            text = REGEX_ESCAPE.sub(r"\g<char>", text)  # forms\.pdf → forms.pdf
         parts.append(text)
     return "/" + "".join(parts)
 
@@ -135,6 +140,7 @@ def client_visit_of_a(data: Dataset) -> int:
     from estatedesk.visits.models import ClientVisit
 
     staff = data.item.registered_by
+    assert staff is not None
     visit, _created = ClientVisit.objects.get_or_create(
         project=data.item.project,
         client_name="QD-A client marker",
@@ -257,6 +263,31 @@ NONCONFORMITY: Filler = lambda d: nonconformity_of_a(d).reference  # noqa: E731
 ACTION: Filler = lambda d: nonconformity_of_a(d).actions.order_by("id").first().pk  # noqa: E731
 
 
+# project A's survey, made by the `qd_a` dataset through the surveys services (walker_surveys.py)
+CAMPAIGN: Filler = lambda d: d.surveys.campaign.reference  # noqa: E731
+CAMPAIGN_AREA: Filler = lambda d: d.surveys.area.pk  # noqa: E731  the waived area 1号楼
+RETURNED_SERIAL: Filler = lambda d: d.surveys.returned.serial  # noqa: E731  keyed twice, one item differs
+SURVEY_IMPORT: Filler = lambda d: d.surveys.survey_import.pk  # noqa: E731  checked, not imported
+OWNER_A_UNIT: Filler = lambda d: d.item.unit_id  # noqa: E731  owner_a's 1-1-101, in 1号楼
+
+
+# A's reporting to HQ, made by the `qd_a` dataset through the reporting services (walker_reporting.py). The
+# report routes are filled with branch A's financial report (submitted with its file, awaiting review: every
+# review and drafting route would act on it), the page of a report, its follow-ups and its class with
+# project A's class-1 emergency (its class overridden with a reason, a follow-up given).
+PERIODIC: Filler = lambda d: d.reporting.periodic.reference  # noqa: E731
+PERIODIC_FILE: Filler = lambda d: d.reporting.attachment.pk  # noqa: E731
+EVENT: Filler = lambda d: d.reporting.event.reference  # noqa: E731
+INFORMATION_TYPE: Filler = lambda d: d.reporting.information_type.code  # noqa: E731  company-wide catalogue
+PROPOSAL: Filler = lambda d: d.reporting.proposal.pk  # noqa: E731  branch A's, not decided
+NOTICE_DEPARTMENT: Filler = lambda d: d.reporting.department.pk  # noqa: E731  an HQ department
+NOTICE: Filler = lambda d: d.reporting.notice.pk  # noqa: E731  its draft page about A
+DOCUMENT: Filler = lambda d: d.reporting.document.pk  # noqa: E731  from project A, forwarded to pm_a, unread
+ACTIVITY: Filler = lambda d: d.reporting.activity.pk  # noqa: E731  planned at project A
+ACTIVITY_PHOTO: Filler = lambda d: d.reporting.photo.pk  # noqa: E731
+ISSUE: Filler = lambda d: d.reporting.issue.number  # noqa: E731  a draft: only HQ's editors see it
+ARTICLE: Filler = lambda d: d.reporting.article.pk  # noqa: E731  from branch A's accepted report
+
 # route key → {parameter: how to fill it}. A route missing here fails the walk (`test_sec_…_every_route`).
 FILLERS: dict[str, dict[str, Filler]] = {
     "nav_badge": {"key": lambda d: "home"},
@@ -370,7 +401,117 @@ FILLERS: dict[str, dict[str, Filler]] = {
     "api-quality-verification-visit": {"reference": NONCONFORMITY},
     "api-quality-cancel": {"reference": NONCONFORMITY},
     "api-quality-reopen": {"reference": NONCONFORMITY},
+    "surveys:schedule_active": {"pk": lambda d: d.surveys.schedule.pk},
+    "surveys:catalogue_item": {"pk": lambda d: d.surveys.item.pk},
+    "surveys:questionnaire_edit": {"pk": lambda d: d.surveys.questionnaire.pk},
+    "surveys:catalogue_route": {"pk": lambda d: d.surveys.route.pk},
+    "surveys:campaign_detail": {"reference": CAMPAIGN},
+    "surveys:campaign_returns": {"reference": CAMPAIGN},
+    "surveys:forms_pdf": {"reference": CAMPAIGN},
+    "surveys:campaign_open": {"reference": CAMPAIGN},
+    "surveys:forms_make": {"reference": CAMPAIGN},
+    "surveys:forms_hand_out": {"reference": CAMPAIGN},
+    "surveys:area_waive": {"reference": CAMPAIGN},
+    "surveys:waiver_withdraw": {"reference": CAMPAIGN, "area_id": CAMPAIGN_AREA},
+    "surveys:campaign_close": {"reference": CAMPAIGN},
+    "surveys:campaign_cancel": {"reference": CAMPAIGN},
+    "surveys:entry": {"reference": CAMPAIGN},
+    "surveys:entry_save": {"reference": CAMPAIGN},
+    "surveys:second_entry": {"reference": CAMPAIGN},
+    "surveys:mismatches": {"reference": CAMPAIGN},
+    "surveys:mismatch_resolve": {"reference": CAMPAIGN, "serial": RETURNED_SERIAL},
+    "surveys:import": {"reference": CAMPAIGN},
+    "surveys:import_template": {"reference": CAMPAIGN},
+    "surveys:import_detail": {"reference": CAMPAIGN, "pk": SURVEY_IMPORT},
+    "surveys:import_commit": {"reference": CAMPAIGN, "pk": SURVEY_IMPORT},
+    "surveys:analysis": {"reference": CAMPAIGN},
+    "surveys:analysis_xlsx": {"reference": CAMPAIGN},
+    "surveys:finding_item": {"reference": CAMPAIGN},
+    "surveys:report": {"reference": CAMPAIGN},
+    "surveys:report_draft": {"reference": CAMPAIGN},
+    "surveys:report_submit": {"reference": CAMPAIGN},
+    "surveys:report_review": {"reference": CAMPAIGN},
+    "surveys:report_distribute": {"reference": CAMPAIGN},
+    "surveys:report_pdf": {"reference": CAMPAIGN},
+    "surveys:mine_answer": {"reference": CAMPAIGN, "unit": OWNER_A_UNIT},
+    "surveys_public:answer": {"token": lambda d: d.surveys.out.token},
+    "api-surveys-campaign-detail": {"reference": CAMPAIGN},
+    "api-surveys-campaign-open": {"reference": CAMPAIGN},
+    "api-surveys-campaign-close": {"reference": CAMPAIGN},
+    "api-surveys-campaign-cancel": {"reference": CAMPAIGN},
+    "api-surveys-area-forms": {"reference": CAMPAIGN, "pk": CAMPAIGN_AREA},
+    "api-surveys-area-hand-out": {"reference": CAMPAIGN, "pk": CAMPAIGN_AREA},
+    "api-surveys-area-waive": {"reference": CAMPAIGN, "pk": CAMPAIGN_AREA},
+    "api-surveys-forms": {"reference": CAMPAIGN},
+    "api-surveys-form-second-entry": {"reference": CAMPAIGN, "serial": RETURNED_SERIAL},
+    "api-surveys-form-resolve": {"reference": CAMPAIGN, "serial": RETURNED_SERIAL},
+    "api-surveys-imports": {"reference": CAMPAIGN},
+    "api-surveys-import": {"reference": CAMPAIGN, "pk": SURVEY_IMPORT},
+    "api-surveys-import-commit": {"reference": CAMPAIGN, "pk": SURVEY_IMPORT},
+    "api-surveys-import-template": {"reference": CAMPAIGN},
+    "api-surveys-figures": {"reference": CAMPAIGN},
+    "api-surveys-report": {"reference": CAMPAIGN},
+    "api-surveys-report-submit": {"reference": CAMPAIGN},
+    "api-surveys-report-review": {"reference": CAMPAIGN},
+    "api-surveys-report-distribute": {"reference": CAMPAIGN},
+    "reporting:submission_detail": {"reference": EVENT},
+    "reporting:submission_save": {"reference": PERIODIC},
+    "reporting:submission_submit": {"reference": PERIODIC},
+    "reporting:submission_return": {"reference": PERIODIC},
+    "reporting:submission_accept": {"reference": PERIODIC},
+    "reporting:submission_follow_up": {"reference": EVENT},
+    "reporting:submission_class": {"reference": EVENT},
+    "reporting:submission_attachment_add": {"reference": PERIODIC},
+    "reporting:submission_attachment": {"reference": PERIODIC, "pk": PERIODIC_FILE},
+    "reporting:submission_attachment_remove": {"reference": PERIODIC, "pk": PERIODIC_FILE},
+    "reporting:catalogue_type": {"code": INFORMATION_TYPE},
+    "reporting:catalogue_type_edit": {"code": INFORMATION_TYPE},
+    "reporting:catalogue_template": {"code": INFORMATION_TYPE},
+    "reporting:proposal_decide": {"pk": PROPOSAL},
+    "reporting:newsletter_issue": {"number": ISSUE},
+    "reporting:newsletter_pdf": {"number": ISSUE},
+    "reporting:newsletter_edit": {"number": ISSUE},
+    "reporting:newsletter_add_report": {"number": ISSUE},
+    "reporting:newsletter_add_item": {"number": ISSUE},
+    "reporting:newsletter_article": {"number": ISSUE, "pk": ARTICLE},
+    "reporting:newsletter_article_move": {"number": ISSUE, "pk": ARTICLE},
+    "reporting:newsletter_article_remove": {"number": ISSUE, "pk": ARTICLE},
+    "reporting:newsletter_publish": {"number": ISSUE},
+    "reporting:notice_department": {"pk": NOTICE_DEPARTMENT},
+    "reporting:notice_new": {"pk": NOTICE_DEPARTMENT},
+    "reporting:notice_page": {"pk": NOTICE},
+    "reporting:notice_edit": {"pk": NOTICE},
+    "reporting:document_detail": {"pk": DOCUMENT},
+    "reporting:document_forward": {"pk": DOCUMENT},
+    "reporting:document_file": {"pk": DOCUMENT},
+    "reporting:activity_detail": {"pk": ACTIVITY},
+    "reporting:activity_record": {"pk": ACTIVITY},
+    "reporting:activity_cancel": {"pk": ACTIVITY},
+    "reporting:activity_photos": {"pk": ACTIVITY},
+    "reporting:activity_photo": {"pk": ACTIVITY, "photo": ACTIVITY_PHOTO},
+    "reporting:activity_photo_thumbnail": {"pk": ACTIVITY, "photo": ACTIVITY_PHOTO},
+    "reporting:activity_photo_remove": {"pk": ACTIVITY, "photo": ACTIVITY_PHOTO},
+    "api-reporting-submission": {"reference": PERIODIC},
+    "api-reporting-submit": {"reference": PERIODIC},
+    "api-reporting-return": {"reference": PERIODIC},
+    "api-reporting-accept": {"reference": PERIODIC},
+    "api-reporting-follow-up": {"reference": EVENT},
+    "api-reporting-attachment": {"reference": PERIODIC},
+    "api-reporting-class": {"reference": EVENT},
+    "api-reporting-from-item": {"reference": REFERENCE},
+    "api-reporting-type": {"code": INFORMATION_TYPE},
+    "api-reporting-proposal-decide": {"pk": PROPOSAL},
+    "api-reporting-newsletter-detail": {"number": ISSUE},
+    "api-reporting-document": {"pk": DOCUMENT},
+    "api-reporting-activity": {"pk": ACTIVITY},
+    "api-reporting-activity-record": {"pk": ACTIVITY},
+    "api-reporting-activity-cancel": {"pk": ACTIVITY},
     "api/^(?P<path>.*)$": {"path": lambda d: f"feedback/items/{d.item.reference}/unknown/"},
+}
+
+# route key → its query string, for a route that looks at nothing of A without one (added to the walk's path)
+QUERIES: dict[str, Filler] = {
+    "surveys:forms_pdf": lambda d: f"area={d.surveys.area.pk}",  # the forms of A's area 1号楼
 }
 
 ADMIN_MODEL_PATH = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/")
@@ -418,6 +559,7 @@ class Public:
     statuses: frozenset[int] = frozenset({200})
     redirects_to: str | None = None  # a redirect must go there (a URL name), when given
     may_show: Callable[[Dataset], set[str]] = lambda data: set()  # markers the persona was told already
+    told: frozenset[str] = EVERYONE  # the personas who were told them (the others may not see them)
 
 
 OWN = "the signed-in user's own page or list, scoped to them: shows nothing of A (the body check proves it)"
@@ -627,6 +769,162 @@ PUBLIC: dict[str, Public] = {
         SIGNED_IN,
         frozenset({400}),
     ),
+    "surveys:campaign_list": Public(
+        OWN + " (the survey campaigns of the user's own projects)", frozenset({OUTSIDER})
+    ),
+    "surveys:campaign_new": Public(
+        OWN + " (a campaign of one of the user's own projects; an empty form is refused)",
+        frozenset({OUTSIDER}),
+        frozenset({200, 400}),
+    ),
+    "surveys:schedule_list": Public(
+        OWN + " (the repeating surveys of the user's own projects)", frozenset({OUTSIDER})
+    ),
+    "surveys:schedule_new": Public(
+        OWN + " (a repeating survey of one of the user's own projects; an empty form is refused)",
+        frozenset({OUTSIDER}),
+        frozenset({200, 400}),
+    ),
+    "surveys:catalogue": Public(
+        "the survey catalogue (items, questionnaires, rules, report routes) is company-wide data, kept per "
+        "company: the outsider works for the same company as A, so staff read it (only HQ edits it); it "
+        "holds nothing of any project (the body check proves none of A's survey shows); another company "
+        "sees none of it (test_sec_the_survey_catalogue_is_the_companys_own_another_company_sees_none_of_it)",
+        frozenset({OUTSIDER}),
+    ),
+    "surveys:questionnaire_edit": Public(
+        "a questionnaire of the company's catalogue, read-only for staff of the same company (company-wide "
+        "data, not A's; saving it is refused to all but HQ); another company's is 404 "
+        "(test_sec_the_survey_catalogue_is_the_companys_own_another_company_sees_none_of_it)",
+        frozenset({OUTSIDER}),
+    ),
+    "surveys:report_inbox": Public(
+        OWN + " (the survey reports the user reviews or was sent)", frozenset({OUTSIDER})
+    ),
+    "surveys:mine": Public(
+        OWN + ": the running surveys of the areas where the owner lives (staff have none); owner_a's "
+        "neighbour lives in A's 1号楼, which A's survey covers, so they are invited to answer it for their "
+        "own unit and see its reference and title (nobody else may)",
+        SIGNED_IN,
+        may_show=lambda data: {data.surveys.campaign.reference, data.surveys.campaign.title},
+        told=frozenset({NEIGHBOUR}),
+    ),
+    "surveys_public:answer": Public(
+        "the page behind the QR code printed on one paper form (R-SV-6): the form's token is the secret "
+        "(secrets.token_urlsafe, never an id anyone can guess), so whoever holds the form may answer it, "
+        "signed in or not. The walk fills it with the real token of A's form still out, the strongest case: "
+        "it shows only what the paper form prints (the survey's title, project, area and serial), no answer "
+        "and no other form; an empty answer is refused (400) and returns nothing (the walk checks the form "
+        "is still out). Without the token there is no way in: a wrong token is 404 "
+        "(test_sec_a_survey_form_is_reached_only_with_its_own_token)",
+        statuses=frozenset({200, 400}),
+        may_show=lambda data: {data.surveys.campaign.title},
+    ),
+    "api-surveys-campaign-list": Public(
+        OWN + " (the survey campaigns of the user's own projects); an empty body is refused with 400",
+        frozenset({OUTSIDER}),
+        frozenset({200, 400}),
+    ),
+    "api-surveys-report-inbox": Public(
+        OWN + " (the survey reports the user reviews or was sent)", frozenset({OUTSIDER})
+    ),
+    "reporting:submission_list": Public(
+        OWN + " (the reports to HQ of the user's own branch and projects: a project's staff see their "
+        "projects' reports, not their branch's)",
+        frozenset({OUTSIDER}),
+    ),
+    "reporting:instant_new": Public(
+        OWN + ": the event types of the company's catalogue (company-wide data) to report at the user's own "
+        "projects; an empty form is shown again with its errors",
+        frozenset({OUTSIDER}),
+    ),
+    "reporting:instant_class": Public(
+        "the class proposed from the facts in the query (none: class 2) by the company's rules, for the "
+        "event form; reads no report",
+        frozenset({OUTSIDER}),
+    ),
+    "reporting:catalogue": Public(
+        "the catalogue of information types (what each branch or project reports to HQ, and when) is "
+        "company-wide data: the outsider works for A's company, so staff read it (only HQ edits it); it "
+        "holds nothing of any branch or project (the body check proves none of A's reports shows)",
+        frozenset({OUTSIDER}),
+    ),
+    "reporting:catalogue_type": Public(
+        "one type of the company's catalogue with its template versions and how many reports use each: "
+        "company-wide data, read by the company's staff (the outsider works for A's company); no report of "
+        "A is named (the body check proves it)",
+        frozenset({OUTSIDER}),
+    ),
+    "reporting:proposal_list": Public(
+        OWN + " (the rule proposals of the user's own branch, a project's staff their project's branch; HQ "
+        "all): branch A's proposal does not show (the body check proves it)",
+        frozenset({OUTSIDER}),
+    ),
+    "reporting:newsletter_list": Public(
+        "the archive of the company newsletter (公司内刊): its published issues, for every staff member of "
+        "the company (the outsider works for A's company); a draft issue only for HQ's editors (the body "
+        "check proves the draft with A's accepted report does not show)",
+        frozenset({OUTSIDER}),
+    ),
+    "reporting:noticeboard": Public(
+        "HQ's noticeboard (物业管理部信息网页): HQ's departments and their published pages, for every staff "
+        "member of the company (the outsider works for A's company); a draft only for its department's "
+        "writers (the body check proves the draft about A does not show)",
+        frozenset({OUTSIDER}),
+    ),
+    "reporting:notice_department": Public(
+        "one HQ department of the noticeboard with its published pages, for every staff member of the "
+        "company; its draft about A is for its writers only (the body check proves it does not show)",
+        frozenset({OUTSIDER}),
+    ),
+    "reporting:document_list": Public(
+        OWN + " (the documents forwarded to the user; every document only for HQ's document administrator)",
+        frozenset({OUTSIDER}),
+    ),
+    "reporting:activity_list": Public(
+        OWN + " (the community activities of the user's own projects)", frozenset({OUTSIDER})
+    ),
+    "reporting:activity_new": Public(
+        OWN + " (an activity at one of the user's own projects; an empty form is refused)",
+        frozenset({OUTSIDER}),
+        frozenset({200, 400}),
+    ),
+    "api-reporting-submissions": Public(
+        OWN + " (the reports to HQ of the user's own branch and projects)", frozenset({OUTSIDER})
+    ),
+    "api-reporting-instant": Public(
+        "staff report events at their own projects; an empty body is refused with 400",
+        frozenset({OUTSIDER}),
+        frozenset({400}),
+    ),
+    "api-reporting-types": Public(
+        "the company's catalogue of information types: company-wide data, read by its staff (the outsider "
+        "works for A's company); nothing of any branch or project",
+        frozenset({OUTSIDER}),
+    ),
+    "api-reporting-type": Public(
+        "one type of the company's catalogue with its template versions: company-wide data, read by its "
+        "staff (the outsider works for A's company)",
+        frozenset({OUTSIDER}),
+    ),
+    "api-reporting-proposals": Public(
+        OWN + " (the rule proposals of the user's own branch); an empty body is refused with 400",
+        frozenset({OUTSIDER}),
+        frozenset({200, 400}),
+    ),
+    "api-reporting-newsletter-list": Public(
+        "the newsletter's published issues, for every staff member of the company (drafts only for HQ's "
+        "editors: the body check proves A's does not show)",
+        frozenset({OUTSIDER}),
+    ),
+    "api-reporting-documents": Public(OWN + " (the documents forwarded to the user)", frozenset({OUTSIDER})),
+    "api-reporting-activities": Public(
+        OWN + " (the activities of the user's own projects); an empty body is refused with 400, an owner's "
+        "too: the body is checked before the right to plan is asked (an owner's GET is 403, and a valid body "
+        "of theirs is refused at the project)",
+        SIGNED_IN,
+        frozenset({200, 400}),
+    ),
     "admin:login": Public("the admin's sign-in page", statuses=frozenset({200, 302})),
     "admin:logout": Public("signing out of the admin", statuses=frozenset({200, 302})),
 }
@@ -710,7 +1008,7 @@ def _ask(
     allowance = PUBLIC.get(route.key)
     allowed = status in REFUSED or _is_sign_in_redirect(response) or _is_public(allowance, persona, response)
     body = _text(response) if not getattr(response, "streaming", False) else ""
-    told = allowance.may_show(data) if allowance is not None else set()
+    told = allowance.may_show(data) if allowance is not None and persona in allowance.told else set()
     leaked = tuple(m for m in data.markers if m in body and m not in path and m not in told)
     if allowed and not leaked:
         return None
@@ -724,6 +1022,8 @@ def walk(data: Dataset, users: dict[str, Any], routes: list[Route]) -> list[Offe
         values = fill(route, data)
         assert values is not None
         path = route_path(route, values)
+        if route.key in QUERIES:
+            path = f"{path}?{QUERIES[route.key](data)}"
         for persona in PERSONAS:
             for method in API_METHODS if route.is_api else PAGE_METHODS:
                 offence = _ask(route, path, persona, method, data, personas)
@@ -781,6 +1081,79 @@ def test_sec_no_route_shows_or_changes_anything_of_project_a_for_outsiders_other
     assert qd_a.email_change.status in ("pending", "reported")  # the report link is the old address's
     qd_a.resident.refresh_from_db()
     assert qd_a.resident.email == "shen.qd-a@example.com"
+    # and A's survey is as it was: running, its form still out, its import not imported, its area's waiver
+    # and its mismatch still there, its report distributed and unread
+    _assert_survey_of_a_unchanged(qd_a)
+    # and A's reporting to HQ too: the report awaiting review, the emergency, the proposal, the draft page and
+    # issue, the unread document and the planned activity
+    _assert_reporting_of_a_unchanged(qd_a)
+
+
+def _assert_reporting_of_a_unchanged(data: Dataset) -> None:
+    from estatedesk.reporting.models import ReportSubmission
+
+    reporting = data.reporting
+    periodic = ReportSubmission.objects.get(pk=reporting.periodic.pk)
+    assert (periodic.status, periodic.title, periodic.returned_reason, periodic.quality_level_id) == (
+        "submitted",
+        walker_reporting.PERIODIC_TITLE,
+        "",
+        None,
+    )
+    assert periodic.values["note"] == walker_reporting.PERIODIC_NOTE
+    assert list(periodic.attachments.values_list("name", flat=True)) == [walker_reporting.PERIODIC_FILE]
+    assert list(periodic.updates.values_list("kind", flat=True)) == ["submitted"]
+    event = ReportSubmission.objects.get(pk=reporting.event.pk)
+    assert (event.status, event.confirmed_class, event.class_reason, event.final_at) == (
+        "submitted",
+        "class_1",
+        walker_reporting.CLASS_REASON,
+        None,
+    )
+    assert list(event.updates.values_list("kind", flat=True)) == ["first", "class_set", "follow_up"]
+    assert event.attachments.count() == 1
+    accepted = ReportSubmission.objects.get(pk=reporting.accepted.pk)
+    assert accepted.status == "accepted"
+    reporting.proposal.refresh_from_db()
+    assert (reporting.proposal.status, reporting.proposal.decided_at) == ("proposed", None)
+    reporting.notice.refresh_from_db()
+    assert (reporting.notice.is_published, reporting.notice.title) == (False, walker_reporting.NOTICE_TITLE)
+    assert list(reporting.document.deliveries.values_list("user__username", "read_at")) == [("pm_a", None)]
+    reporting.activity.refresh_from_db()
+    assert (reporting.activity.status, reporting.activity.title) == (
+        "planned",
+        walker_reporting.ACTIVITY_TITLE,
+    )
+    assert list(reporting.activity.photos.values_list("pk", flat=True)) == [reporting.photo.pk]
+    reporting.issue.refresh_from_db()
+    assert (reporting.issue.status, reporting.issue.title) == ("draft", walker_reporting.ISSUE_TITLE)
+    assert list(reporting.issue.articles.values_list("pk", "title")) == [
+        (reporting.article.pk, reporting.article.title)
+    ]
+
+
+def _assert_survey_of_a_unchanged(data: Dataset) -> None:
+    from estatedesk.surveys.models import SurveyAnswer
+
+    surveys = data.surveys
+    surveys.campaign.refresh_from_db()
+    assert (surveys.campaign.status, surveys.campaign.last_serial) == ("running", 2)
+    surveys.out.refresh_from_db()
+    assert surveys.out.returned_at is None
+    assert not SurveyAnswer.objects.filter(form=surveys.out).exists()
+    surveys.returned.refresh_from_db()
+    assert len(surveys.returned.mismatch_items) == 1  # the item the two keyings disagree on
+    surveys.survey_import.refresh_from_db()
+    assert surveys.survey_import.status == "checked"
+    surveys.area.refresh_from_db()
+    assert surveys.area.waiver_reason == walker_surveys.WAIVER_REASON
+    surveys.schedule.refresh_from_db()
+    assert surveys.schedule.is_active
+    surveys.report.refresh_from_db()
+    assert (surveys.report.status, surveys.report.summary) == ("distributed", walker_surveys.REPORT_SUMMARY)
+    assert list(surveys.report.recipients.values_list("user__username", "read_at")) == [
+        (walker_surveys.READER, None)
+    ]
 
 
 def test_sec_the_walk_reports_a_persona_who_sees_project_a(qd_a, world):
@@ -821,3 +1194,147 @@ def test_sec_the_fillers_of_visits_and_nonconformities_name_real_objects_of_proj
     assert "QD-A nonconformity marker" in pages["quality:detail"]
     assert "QD-A nonconformity marker" in pages["quality:item_nonconformities"]
     assert all(o.persona == OUTSIDER for o in offences)
+
+
+def test_sec_the_fillers_of_surveys_name_real_objects_of_project_a(qd_a, world):
+    # given routes of A's survey asked by its CS supervisor (the campaign's runner) in the outsider's place,
+    # and owner_a (whose unit 1号楼's survey covers) in the other owner's place
+    staff_keys = {
+        "surveys:campaign_detail",
+        "surveys:forms_pdf",
+        "surveys:mismatches",
+        "surveys:import_detail",
+        "surveys:report",
+        "api-surveys-forms",
+        "api-surveys-import",
+        "api-surveys-report",
+    }
+    routes = [r for r in all_routes() if r.key in staff_keys | {"surveys:mine_answer"}]
+    assert len(routes) == 9
+    # when the walk asks them
+    offences = walk(qd_a, {OUTSIDER: world.supervisor_a, NEIGHBOUR: world.owner_a}, routes)
+    # then each shows A's survey: the fillers point at real objects, so the walk's refusals prove something
+    shown = {(o.route, o.persona, o.method, o.status) for o in offences}
+    assert {(key, OUTSIDER, "get", 200) for key in staff_keys} <= shown
+    assert ("surveys:mine_answer", NEIGHBOUR, "get", 200) in shown
+    pages = {(o.route, o.persona): set(o.leaked) for o in offences if o.method == "get"}
+    campaign_page = pages["surveys:campaign_detail", OUTSIDER]
+    assert {walker_surveys.SURVEY_TITLE, walker_surveys.WAIVER_REASON} <= campaign_page
+    assert "agent_a" in pages["surveys:mismatches", OUTSIDER]  # who keyed the form first
+    assert walker_surveys.IMPORT_FILENAME in pages["surveys:import_detail", OUTSIDER]
+    assert {walker_surveys.REPORT_SUMMARY, walker_surveys.READER} <= pages["surveys:report", OUTSIDER]
+    assert {walker_surveys.RESPONDENT, walker_surveys.SURVEY_COMMENT} <= pages["api-surveys-forms", OUTSIDER]
+    assert walker_surveys.IMPORT_FILENAME in pages["api-surveys-import", OUTSIDER]
+    assert walker_surveys.REPORT_SUMMARY in pages["api-surveys-report", OUTSIDER]
+    assert walker_surveys.SURVEY_TITLE in pages["surveys:mine_answer", NEIGHBOUR]
+    # and asking them changed nothing
+    _assert_survey_of_a_unchanged(qd_a)
+
+
+def test_sec_a_survey_form_is_reached_only_with_its_own_token(qd_a, world):
+    # given A's two forms: one still out, one answered (with a name and a comment), and someone without them
+    surveys = qd_a.surveys
+    for client in (Client(), Personas({OUTSIDER: world.outsider}).client(OUTSIDER)):
+        # when they try tokens that are not a form's: a made-up one, the form's own cut short or recased
+        for token in ("not-a-form-token", surveys.out.token[:-1], surveys.out.token.swapcase()):
+            response = client.get(reverse("surveys_public:answer", args=[token]))
+            # then there is no such form, and nothing of A is shown
+            assert response.status_code == 404
+            assert [m for m in qd_a.markers if m in _text(response)] == []
+        # when they hold the answered form: it says so, and shows neither its answers nor who gave them
+        path = reverse("surveys_public:answer", args=[surveys.returned.token])
+        for response in (client.get(path), client.post(path, {"comment": "overwrite"})):
+            assert response.status_code == 200
+            assert 'data-state="answered"' in _text(response)
+            shown = [m for m in qd_a.markers if m in _text(response) and m not in path]
+            assert shown == [walker_surveys.SURVEY_TITLE]  # the title printed on the paper form
+    # and the answered form is as it was
+    surveys.returned.refresh_from_db()
+    assert (surveys.returned.respondent_name, surveys.returned.comment) == (
+        walker_surveys.RESPONDENT,
+        walker_surveys.SURVEY_COMMENT,
+    )
+    _assert_survey_of_a_unchanged(qd_a)
+
+
+def test_sec_the_survey_catalogue_is_the_companys_own_another_company_sees_none_of_it(qd_a, world):
+    # given the survey catalogue of A's company (renamed, so it can be told apart) and HQ of another
+    # company, who edits their own company's catalogue
+    from estatedesk.org.choices import Role, ScopeLevel
+    from estatedesk.org.models import Company, Membership
+    from estatedesk.surveys.models import Questionnaire, SurveyItem
+
+    surveys = qd_a.surveys
+    Questionnaire.objects.filter(pk=surveys.questionnaire.pk).update(name="AJ questionnaire marker")
+    SurveyItem.objects.filter(pk=surveys.item.pk).update(name_en="AJ item marker")
+    other = Company.objects.create(code="ZZ", name="另一家物业")
+    hq_other = get_user_model().objects.create_user(username="hq_other", display_name="hq_other")
+    Membership.objects.create(user=hq_other, role=Role.HQ_PROPERTY, level=ScopeLevel.COMPANY, company=other)
+    client = Personas({OUTSIDER: hq_other}).client(OUTSIDER)
+    markers = ["AJ questionnaire marker", "AJ item marker", *qd_a.markers]
+    # when they open the catalogue (asking for A's company by its code too), A's questionnaire, and save
+    # A's company's item, questionnaire and report route
+    catalogue = client.get(reverse("surveys:catalogue"), {"company": world.company.code})
+    questionnaire = client.get(reverse("surveys:questionnaire_edit", args=[surveys.questionnaire.pk]))
+    saves = [
+        client.post(reverse(name, args=[pk]), {"company": world.company.code})
+        for name, pk in (
+            ("surveys:catalogue_item", surveys.item.pk),
+            ("surveys:questionnaire_edit", surveys.questionnaire.pk),
+            ("surveys:catalogue_route", surveys.route.pk),
+        )
+    ]
+    # then they see their own company's catalogue only, A's company's rows do not exist for them
+    assert catalogue.status_code == 200
+    assert [m for m in markers if m in _text(catalogue)] == []
+    assert Questionnaire.objects.filter(company=other).exists()  # their own, seeded on first sight
+    assert questionnaire.status_code == 404
+    assert [response.status_code for response in saves] == [404, 404, 404]
+    assert [m for m in markers if any(m in _text(response) for response in saves)] == []
+    # and nothing of A's company's catalogue changed
+    assert Questionnaire.objects.get(pk=surveys.questionnaire.pk).name == "AJ questionnaire marker"
+    assert SurveyItem.objects.get(pk=surveys.item.pk).name_en == "AJ item marker"
+
+
+def test_sec_the_fillers_of_reporting_name_real_objects_of_project_a(qd_a, world):
+    # given the reporting routes of A's objects, asked by HQ's property management department (who sees every
+    # report, drafts of pages and issues, and every document) in the outsider's place
+    keys = {
+        "reporting:submission_detail",
+        "reporting:submission_attachment",
+        "reporting:proposal_list",
+        "reporting:notice_page",
+        "reporting:document_detail",
+        "reporting:document_file",
+        "reporting:activity_detail",
+        "reporting:activity_photo",
+        "reporting:newsletter_issue",
+        "api-reporting-submission",
+        "api-reporting-document",
+        "api-reporting-activity",
+        "api-reporting-newsletter-detail",
+    }
+    routes = [r for r in all_routes() if r.key in keys]
+    assert len(routes) == len(keys)
+    # when the walk asks them
+    offences = walk(qd_a, {OUTSIDER: world.hq, NEIGHBOUR: world.owner_neighbour}, routes)
+    # then each shows A's object: the fillers point at real objects, so the walk's refusals prove something
+    shown = {(o.route, o.persona, o.method, o.status) for o in offences}
+    assert {(key, OUTSIDER, "get", 200) for key in keys} <= shown
+    pages = {o.route: set(o.leaked) for o in offences if o.method == "get"}
+    wr = walker_reporting
+    assert {wr.EVENT_TITLE, wr.EVENT_WHAT, wr.CLASS_REASON, wr.EVENT_FOLLOW_UP} <= pages[
+        "reporting:submission_detail"
+    ]
+    assert {wr.PERIODIC_TITLE, wr.PERIODIC_NOTE, wr.PERIODIC_FILE} <= pages["api-reporting-submission"]
+    assert wr.PROPOSAL_TEXT in pages["reporting:proposal_list"]
+    assert {wr.NOTICE_TITLE, wr.NOTICE_BODY} <= pages["reporting:notice_page"]
+    assert {wr.DOCUMENT_TITLE, wr.DOCUMENT_SUMMARY, wr.DOCUMENT_SENDER} <= pages["reporting:document_detail"]
+    assert wr.DOCUMENT_TITLE in pages["api-reporting-document"]
+    assert {wr.ACTIVITY_TITLE, wr.ACTIVITY_PLAN, wr.PHOTO_CAPTION} <= pages["reporting:activity_detail"]
+    assert wr.ACTIVITY_TITLE in pages["api-reporting-activity"]
+    assert {wr.ISSUE_TITLE, wr.BUSINESS_TITLE} <= pages["reporting:newsletter_issue"]
+    assert wr.ISSUE_TITLE in pages["api-reporting-newsletter-detail"]
+    assert all(o.persona == OUTSIDER for o in offences)
+    # and asking them changed nothing (HQ opening the document is no recipient's reading)
+    _assert_reporting_of_a_unchanged(qd_a)

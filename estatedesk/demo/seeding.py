@@ -18,6 +18,7 @@ from django.utils import timezone
 from estatedesk.demo.client_visit_seeding import seed_client_visits
 from estatedesk.demo.feedback_seeding import seed_feedback
 from estatedesk.demo.quality_seeding import seed_quality
+from estatedesk.demo.reporting_seeding import seed_reporting
 from estatedesk.demo.survey_seeding import seed_surveys
 from estatedesk.demo.visit_seeding import seed_visits
 from estatedesk.notifications.models import Notification
@@ -90,6 +91,15 @@ ACCOUNTS: list[DemoAccount] = [
         "HQ property management dept 物业管理部",
     ),
     DemoAccount(
+        "hqdocadmin",
+        "何文件管理员",
+        Role.DOC_ADMIN,
+        ScopeLevel.COMPANY,
+        "",
+        DepartmentKind.HQ_PROPERTY,
+        "Document administrator 文件管理员 of HQ 物业管理部: registers and forwards formal documents",
+    ),
+    DemoAccount(
         "admindept",
         "钱行政部",
         Role.ADMIN_DEPT,
@@ -132,7 +142,7 @@ ACCOUNTS: list[DemoAccount] = [
         ScopeLevel.BRANCH,
         "QD",
         DepartmentKind.ADMIN,
-        "Document administrator 文件管理员, 青岛分公司",
+        "Document administrator 文件管理员, 青岛分公司: submits the branch's reports to HQ",
     ),
     DemoAccount(
         "pm_a",
@@ -507,6 +517,7 @@ def seed_demo(*, feedback: bool = True) -> dict[str, int]:
         seed_client_visits()
         seed_quality()
         seed_surveys()  # last month's campaign closed and reported, this month's running (issue 13)
+        seed_reporting()  # a year of reports to HQ, emergencies, the newsletter, documents (issue 14)
         # the work these made waits in the home pages' queues; what they told people on the way is read
         Notification.objects.filter(id__gt=since, read_at__isnull=True).exclude(
             group_key__startswith="/feedback/"

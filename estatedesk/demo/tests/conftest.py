@@ -15,9 +15,13 @@ from estatedesk.demo.seeding import seed_demo
 
 
 @pytest.fixture(scope="module")
-def demo_seeded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
-    # the tests' fast hasher (estatedesk/conftest.py sets it per test), so the demo passwords check
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+def demo_seeded(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[Any]:
+    # the tests' fast hasher (estatedesk/conftest.py sets it per test), so the demo passwords check; the
+    # seeded files (reporting's statements, the newsletter PDF, survey reports) in a folder of their own
+    fast = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"),
+    )
     with fast, django_db_blocker.unblock(), transaction.atomic():
         yield seed_demo()
         transaction.set_rollback(True)

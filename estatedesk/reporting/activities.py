@@ -93,7 +93,11 @@ def _invalid(fields: dict[str, list[Any]]) -> DomainError:
 
 
 def _locked(activity: CommunityActivity) -> CommunityActivity:
-    return CommunityActivity.objects.select_for_update().select_related("project").get(pk=activity.pk)
+    return (
+        CommunityActivity.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .get(pk=activity.pk)
+    )
 
 
 def _audit(actor: Any, activity: CommunityActivity, action: str, **changes: Any) -> None:

@@ -207,7 +207,7 @@ def notice_page_create(*, actor: Any, department: Department, data: NoticeInput)
 @transaction.atomic
 def notice_page_update(*, actor: Any, page: NoticePage, data: NoticeInput) -> NoticePage:
     """Edit a page; publishing it the first time dates it, withdrawing it makes it a draft again."""
-    current = NoticePage.objects.select_for_update().select_related("department").get(pk=page.pk)
+    current = NoticePage.objects.select_for_update(of=("self",)).select_related("department").get(pk=page.pk)
     if not notice_may_write(user=actor, department=current.department):
         raise PermissionDenied("reporting.noticeboard")
     title, body = _check_notice(data)
@@ -478,7 +478,9 @@ def _deliver(
     *, actor: Any, document: Document, people: list[tuple[Any, Department | None]], note: str
 ) -> list[DocumentDelivery]:
     """One delivery per person who does not have the document yet (the actor excepted), and tell them."""
-    Document.objects.select_for_update().filter(pk=document.pk).first()  # one forwarding at a time
+    Document.objects.select_for_update(of=("self",)).filter(
+        pk=document.pk
+    ).first()  # one forwarding at a time
     has_it = set(document.deliveries.values_list("user_id", flat=True)) | {getattr(actor, "pk", None)}
     now = timezone.now()
     new: dict[int, DocumentDelivery] = {}

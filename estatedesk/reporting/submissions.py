@@ -380,7 +380,7 @@ def class_of(submission: ReportSubmission) -> str:
 
 def _locked(submission: ReportSubmission) -> ReportSubmission:
     return (
-        ReportSubmission.objects.select_for_update()
+        ReportSubmission.objects.select_for_update(of=("self",))
         .select_related("information_type", "branch", "project", "template")
         .get(pk=submission.pk)
     )

@@ -77,7 +77,9 @@ def _wrong_status() -> DomainError:
 
 def _locked(campaign: Campaign, *statuses: str) -> Campaign:
     """The campaign's row, locked for the change, refused unless at one of `statuses`."""
-    current = Campaign.objects.select_for_update().select_related("project__branch").get(pk=campaign.pk)
+    current = (
+        Campaign.objects.select_for_update(of=("self",)).select_related("project__branch").get(pk=campaign.pk)
+    )
     if statuses and current.status not in statuses:
         raise _wrong_status()
     return current
@@ -372,7 +374,7 @@ def area_waive(*, actor: Any, area: CampaignArea, reason: str) -> CampaignArea:
     if len(reason) > 500:
         raise _invalid({"reason": _("At most 500 characters.")})
     _locked(campaign, CampaignStatus.DRAFT, CampaignStatus.RUNNING)
-    area = CampaignArea.objects.select_for_update().select_related("area").get(pk=area.pk)
+    area = CampaignArea.objects.select_for_update(of=("self",)).select_related("area").get(pk=area.pk)
     before = model_changes(area, WAIVER_FIELDS)
     area.waiver_reason = reason
     area.waiver_by = actor
@@ -395,7 +397,7 @@ def area_waiver_withdraw(*, actor: Any, area: CampaignArea) -> CampaignArea:
     campaign = area.campaign
     require(actor, "surveys.waive", project=campaign.project)
     _locked(campaign, CampaignStatus.DRAFT, CampaignStatus.RUNNING)
-    area = CampaignArea.objects.select_for_update().select_related("area").get(pk=area.pk)
+    area = CampaignArea.objects.select_for_update(of=("self",)).select_related("area").get(pk=area.pk)
     if not area.has_waiver:
         raise DomainError("surveys.no_waiver", _("This area has no waiver."), status=409)
     before = model_changes(area, WAIVER_FIELDS)
@@ -536,7 +538,7 @@ def schedule_create(*, actor: Any, data: ScheduleData) -> SurveySchedule:
 def schedule_set_active(*, actor: Any, schedule: SurveySchedule, is_active: bool) -> SurveySchedule:
     """Stop a schedule (no more campaigns) or start it again."""
     require(actor, "surveys.run", project=schedule.project)
-    schedule = SurveySchedule.objects.select_for_update().get(pk=schedule.pk)
+    schedule = SurveySchedule.objects.select_for_update(of=("self",)).get(pk=schedule.pk)
     before = model_changes(schedule, ["is_active"])
     schedule.is_active = is_active
     schedule.save(update_fields=["is_active", "updated_at"])
@@ -556,7 +558,7 @@ def _open_due(schedule_id: int, today: date) -> bool:
     the next period. False when another run made it already (or the schedule is not due any more)."""
     with transaction.atomic():
         schedule = (
-            SurveySchedule.objects.select_for_update()
+            SurveySchedule.objects.select_for_update(of=("self",))
             .select_related("project__branch", "questionnaire", "department")
             .get(pk=schedule_id)
         )

@@ -166,7 +166,7 @@ def survey_checks_arrange(*, actor: Any, campaign: Campaign) -> list[SurveyForm]
     """R-RV-1: arrange the check visits of a closing campaign's sample; the forms drawn by this call (none
     when called again)."""
     campaign = (
-        Campaign.objects.select_for_update()
+        Campaign.objects.select_for_update(of=("self",))
         .select_related("project__branch", "department")
         .get(pk=campaign.pk)
     )

@@ -396,7 +396,7 @@ def mismatch_resolve(*, actor: Any, form: SurveyForm, choices: Mapping[int, int]
     campaign = form.campaign
     require(actor, "surveys.run", project=campaign.project)
     with transaction.atomic():
-        current = SurveyForm.objects.select_for_update().get(pk=form.pk)
+        current = SurveyForm.objects.select_for_update(of=("self",)).get(pk=form.pk)
         open_items = [int(item_id) for item_id in current.mismatch_items]
         fields: dict[str, list[Any]] = {}
         for item_id, rating in choices.items():

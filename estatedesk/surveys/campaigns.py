@@ -442,6 +442,24 @@ def below_return_rate(blocking: list[figures.AreaReturn]) -> DomainError:
     )
 
 
+def _refuse_unsettled(campaign: Campaign) -> None:
+    """Forms whose two keyings still differ hold answers nobody has confirmed: the figures of a closed
+    campaign must not count them, so they are settled first (the mismatches page)."""
+    serials = list(
+        SurveyForm.objects.filter(campaign=campaign)
+        .exclude(mismatch_items=[])
+        .order_by("serial")
+        .values_list("serial", flat=True)[:20]
+    )
+    if serials:
+        raise DomainError(
+            "surveys.unsettled_mismatches",
+            _("The two keyings of some forms still differ; settle them before closing: %(serials)s.")
+            % {"serials": ", ".join(f"{serial:04d}" for serial in serials)},
+            status=409,
+        )
+
+
 @transaction.atomic
 def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
     """Running → closed, only when every area reaches the return rate or has a waiver (R-SV-2); then a
@@ -451,6 +469,7 @@ def campaign_close(*, actor: Any, campaign: Campaign) -> Campaign:
     blocking = figures.blocking_areas(campaign)
     if blocking:
         raise below_return_rate(blocking)
+    _refuse_unsettled(campaign)
     before = model_changes(campaign, AUDITED)
     campaign.status = CampaignStatus.CLOSED
     campaign.closed_at = timezone.now()

@@ -385,6 +385,26 @@ def test_sv_2_close_is_allowed_once_a_manager_waives_the_area(world: Any, arrang
     assert AuditEntry.objects.filter(object_type="surveys.campaignarea", object_id=str(area.pk)).exists()
 
 
+def test_a_campaign_with_unsettled_double_entry_differences_does_not_close(
+    world: Any, arranged: list[Campaign]
+) -> None:
+    # given a campaign whose areas pass, and a form whose two keyings differ on one item
+    campaign = _below_and_passing(world)
+    campaigns.area_waive(actor=world.pm_a, area=area_named(campaign, "1号楼"), reason="业主长期不在家")
+    form = SurveyForm.objects.filter(campaign=campaign, returned_at__isnull=False).order_by("serial").first()
+    item = campaign.items.order_by("position").first()
+    SurveyForm.objects.filter(pk=form.pk).update(mismatch_items=[item.pk])
+    # when it is closed, then it is refused with the form's serial
+    with pytest.raises(DomainError) as refused:
+        campaigns.campaign_close(actor=world.supervisor_a, campaign=campaign)
+    assert refused.value.code == "surveys.unsettled_mismatches"
+    assert f"{form.serial:04d}" in refused.value.message
+    # and once the difference is settled it closes
+    SurveyForm.objects.filter(pk=form.pk).update(mismatch_items=[])
+    closed = campaigns.campaign_close(actor=world.supervisor_a, campaign=campaign)
+    assert closed.status == CampaignStatus.CLOSED
+
+
 def test_sv_2_an_area_with_no_form_handed_out_blocks_closing(world: Any, arranged: list[Campaign]) -> None:
     campaign = make_campaign(world, open_it=True)
     set_returns(area_named(campaign, "1号楼"), handed_out=10, returned=10)

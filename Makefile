@@ -39,7 +39,7 @@ help:
 	@echo "make demo        install, migrate, load demo data and serve at http://$(HOST):$(PORT)/"
 	@echo "make seed        migrate and load the demo data (what make demo does before serving)"
 	@echo "make test        the whole test suite on SQLite, browser tests included"
-	@echo "make test-pg     the same suite on PostgreSQL ($(PG_URL))"
+	@echo "make test-pg     the same suite on PostgreSQL ($(PG_URL)), browser tests left to make test"
 	@echo "make smoke       start the real server processes and log in over HTTP"
 	@echo "make fuzz        schemathesis fuzzes the API from its own schema, asserting no 5xx (SQLite, ~2 min)"
 	@echo "make lint        ruff check and ruff format --check"
@@ -96,8 +96,10 @@ demo: $(STAMP) system-deps messages seed
 test: $(STAMP) system-deps messages
 	$(BIN)/pytest -n 2 -m "not smoke and not fuzz" $(PYTEST_ARGS)
 
+# The browser tests (marker browser) run once, in make test: what they drive is the same pages and services
+# that the rest of the suite exercises here on PostgreSQL, and they cost about 2 minutes of CI's 20.
 test-pg: $(STAMP) system-deps messages
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -m "not smoke and not fuzz" $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -m "not smoke and not fuzz and not browser" $(PYTEST_ARGS)
 
 smoke: $(STAMP) messages
 	$(BIN)/pytest -m smoke tests/smoke $(PYTEST_ARGS)

@@ -3,8 +3,8 @@ in our template as a company would fill it (the template downloaded from the cam
 words, some left blank for 未表态, a date and a comment on some rows), checked (the dry run) and committed;
 then the campaign's figures over those forms (every rate, the Pareto rows, the returns: figures.py).
 
-Runs in a throw-away data folder with its own SQLite database (migrated here, with a CS supervisor, a project of
-8 buildings and a running campaign of the seeded questionnaire, 8 items):
+Runs in a throw-away data folder with its own SQLite database (migrated here, with a CS supervisor, a
+project of 8 buildings and a running campaign of the seeded questionnaire, 8 items):
 
     .venv/bin/python bench/import_surveys.py [--forms 2000]
 

@@ -579,7 +579,7 @@ KIND_DETAILS: dict[str, Any] = {
     EventKind.EXECUTION_RECORD: _execution_details,
     EventKind.RECLASSIFIED: _reclassified_details,
     EventKind.INFO_ADDED: lambda data, names: _information_details(data),
-    EventKind.HQ_REPORT: lambda data, names: [str(data.get("report") or "")],
+    EventKind.HQ_REPORT: lambda data, names: [str(data["report"])] if data.get("report") else [],
 }
 
 

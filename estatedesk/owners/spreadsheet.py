@@ -296,9 +296,9 @@ def _date_of_parts(match: re.Match[str]) -> dt.date:
     return dt.date(year, month, day)
 
 
-def _date(value: Any) -> dt.date:
+def date_of(value: Any) -> dt.date:
     """A date cell, an Excel serial number, or text: 2024-05-01, 2024/5/1, 2024.5.1, 2024年5月1日 or
-    20240501."""
+    20240501; ValueError otherwise. Pure (the survey import reads its dates with it too)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -455,7 +455,7 @@ def _dates(raw: dict[str, Any], typed: dict[str, str], problem: _Report) -> dict
     for key in ("handover_on", "moved_in_on"):
         if key in typed and typed[key]:
             try:
-                values[key] = _date(raw[key])
+                values[key] = date_of(raw[key])
             except ValueError:
                 problem(
                     key, _("%(cell)s is not a date; write it as 2021-06-15.") % {"cell": quoted(typed[key])}
@@ -563,7 +563,7 @@ def _read_rows(worksheet: Any, layout: Layout, progress: Progress | None) -> She
         done = number - layout.header_row
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done, total if total >= done else 0)
-        if values is None or all(_is_blank(value) for value in values):
+        if values is None or all(is_blank(value) for value in values):
             continue
         if len(sheet.rows) >= MAX_ROWS:
             message = _("More than %(rows)d rows; split the file.") % {"rows": MAX_ROWS}
@@ -584,7 +584,7 @@ def _read_rows(worksheet: Any, layout: Layout, progress: Progress | None) -> She
     return sheet
 
 
-def _is_blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,7 +31,6 @@ from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl.utils.datetime import from_excel
 
 from estatedesk.common.audit import audit_record
 from estatedesk.common.errors import DomainError
@@ -40,7 +38,7 @@ from estatedesk.common.excel import cell_text as excel_cell
 from estatedesk.common.text import filename_safe, multi_line, one_line
 from estatedesk.org.permissions import require
 from estatedesk.owners.headers import HEADER_SEARCH_ROWS, HeaderMatcher, Layout, choose_layout, header_key
-from estatedesk.owners.spreadsheet import cell_text, normalized, quoted
+from estatedesk.owners.spreadsheet import cell_text, date_of, is_blank, quoted
 from estatedesk.surveys.choices import Channel, ImportStatus, Rating
 from estatedesk.surveys.entry import (
     MAX_COMMENT,
@@ -129,11 +127,6 @@ RATING_WORDS: dict[str, int] = {
     **{str(int(value)): int(value) for value in Rating.values},
 }
 RATING_HELP = "很满意 / 满意 / 较满意 / 不满意 / 未表态 (1 / 2 / 3 / 4 / 0)"
-_DATE = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
-)
-_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_LAST_SERIAL_DATE = 73051  # 2100-01-01 as an Excel serial date
 
 
 def item_key(item: CampaignItem) -> str:
@@ -155,41 +148,6 @@ def rating_of(value: Any) -> int | None:
     if isinstance(value, (int, float)):
         return int(value) if float(value).is_integer() and int(value) in RATING_WORDS.values() else None
     return RATING_WORDS.get(header_key(value)) if header_key(value) else int(Rating.UNRATED)
-
-
-def date_of(value: Any) -> dt.date:
-    """A date cell, an Excel serial date (46331 → 2026-11-05) or a text date: 2026-11-05, 2026/11/5,
-    2026.11.5, 2026年11月5日, 20261105. ValueError otherwise. Pure."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _date_of_number(float(value))
-    text = normalized(cell_text(value))
-    if re.fullmatch(r"\d{1,5}(?:\.\d+)?", text):
-        return _date_of_number(float(text))
-    match = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
-    if match is None:
-        raise ValueError(text)
-    return _date_of_parts(match)
-
-
-def _date_of_number(number: float) -> dt.date:
-    if number.is_integer() and 19_000_101 <= number <= 21_001_231:
-        match = _COMPACT_DATE.fullmatch(str(int(number)))
-        if match is not None:
-            return _date_of_parts(match)
-    if 1 <= number < _LAST_SERIAL_DATE:
-        return from_excel(number).date()  # type: ignore[no-any-return]
-    raise ValueError(number)
-
-
-def _date_of_parts(match: re.Match[str]) -> dt.date:
-    year, month, day = (int(part) for part in match.groups())
-    if not 1900 <= year <= 2100:
-        raise ValueError(year)
-    return dt.date(year, month, day)
 
 
 def _serial_of(value: Any) -> int | None:
@@ -322,15 +280,11 @@ def _find_table(workbook: Any, items: list[CampaignItem], plan: Plan) -> Layout 
     return layout
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _read_rows(worksheet: Any, layout: Layout, known: _Campaign, plan: Plan) -> None:
     first = layout.header_row + 1
     seen: dict[int, int] = {}  # serial → the row it was first in
     for number, values in enumerate(worksheet.iter_rows(min_row=first, values_only=True), start=first):
-        if values is None or all(_is_blank(value) for value in values):
+        if values is None or all(is_blank(value) for value in values):
             continue
         if plan.rows_total + plan.unanswered >= MAX_ROWS:
             plan.rows, plan.problems = [], []
@@ -357,7 +311,7 @@ def _read_row(
         plan.problem(number, headers.get(key, ""), message)
 
     answer_keys = [item_key(item) for item in known.items] + [NAME, DATE, COMMENT]
-    if all(_is_blank(raw.get(key)) for key in answer_keys):
+    if all(is_blank(raw.get(key)) for key in answer_keys):
         plan.unanswered += 1  # the template's row of a form that did not come back
         return
     plan.rows_total += 1
@@ -381,7 +335,7 @@ def _read_row(
     if len(comment) > MAX_COMMENT:
         problem(COMMENT, _("At most %(count)d characters.") % {"count": MAX_COMMENT})
     answered_on = None
-    if not _is_blank(raw.get(DATE)):
+    if not is_blank(raw.get(DATE)):
         try:
             answered_on = date_of(raw[DATE])
         except ValueError:
@@ -408,7 +362,7 @@ def _row_form(
 ) -> tuple[int, int] | None:
     """(form id, serial) of the row's form, or None with the problem told."""
     value = raw.get(SERIAL)
-    if _is_blank(value):
+    if is_blank(value):
         problem(SERIAL, _("Required; this cell is empty."))
         return None
     serial = _serial_of(value)
@@ -429,7 +383,7 @@ def _row_form(
         problem(SERIAL, _("Form %(serial)s was already entered; a form is entered once.") % {"serial": shown})
         return None
     area_cell = raw.get(AREA)
-    if not _is_blank(area_cell):
+    if not is_blank(area_cell):
         area = known.areas.get(header_key(area_cell))
         if area is None:
             problem(

@@ -14,5 +14,6 @@ urlpatterns = [
     path("surveys/", include("estatedesk.surveys.api.urls")),
     path("quality/", include("estatedesk.quality.api_urls")),
     path("reporting/", include("estatedesk.reporting.api.urls")),
+    path("analytics/", include("estatedesk.analytics.api.urls")),
     re_path(r"^(?P<path>.*)$", views.api_not_found),
 ]

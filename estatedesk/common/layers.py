@@ -5,8 +5,8 @@
 (README, "Architecture in five minutes"). An app may depend on the apps to its left, never on one to its
 right or on a sibling of its own layer; `notifications` and `api` are plumbing that may depend on `common`
 only (and every app but `common` may use them); `config` and `demo` wire everything together and may
-depend on anything; nothing depends on `analytics`; nothing but `config` and `demo` depends on `config` or
-`demo`. Apps not written yet are simply absent.
+depend on anything; nothing else depends on `analytics`; nothing but `config` and `demo` depends on
+`config` or `demo`. Apps not written yet are simply absent.
 
 A dependency is an `import` or `from … import` anywhere in a module (inside functions too), or a string
 that reaches into another app: `apps.get_model("owners", "Occupancy")` / `apps.get_model("owners.Occupancy")`,
@@ -43,8 +43,8 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"analytics"}),
 )
 PLUMBING = frozenset({"notifications", "api"})  # may depend on common only
-WIRING = frozenset({"config", "demo"})  # may depend on anything but analytics
-UNREACHABLE = frozenset({"analytics"})  # nothing depends on it
+WIRING = frozenset({"config", "demo"})  # may depend on anything
+UNREACHABLE = frozenset({"analytics"})  # nothing but the wiring depends on it
 
 _RANK = {app: rank for rank, layer in enumerate(LAYERS) for app in layer}
 LAYER_ORDER = " ← ".join(
@@ -342,10 +342,10 @@ def broken_rule(source_app: str | None, target_app: str | None) -> str | None:
     """Why `source_app` may not depend on `target_app`, or None when it may."""
     if source_app == target_app or target_app is None:
         return None
-    if target_app in UNREACHABLE:
-        return f"nothing depends on {target_app}"
     if source_app is None or source_app in WIRING:
         return None
+    if target_app in UNREACHABLE:
+        return f"nothing but config and demo depends on {target_app}"
     if target_app in WIRING:
         return f"only config and demo depend on {target_app}"
     unknown = [app for app in (source_app, target_app) if app not in _RANK and app not in PLUMBING]

@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "estatedesk.surveys",
     "estatedesk.quality",
     "estatedesk.reporting",
+    "estatedesk.analytics",
     "estatedesk.demo",
     "estatedesk.api",
 ]

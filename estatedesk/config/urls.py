@@ -34,6 +34,7 @@ urlpatterns = [
     path("s/", include("estatedesk.surveys.public_urls")),  # the QR code on each survey form
     path("quality/", include("estatedesk.quality.urls")),
     path("reporting/", include("estatedesk.reporting.urls")),
+    path("analytics/", include("estatedesk.analytics.urls")),
     path("notifications/", include("estatedesk.notifications.urls")),
     path("f/", include("estatedesk.feedback.portal.urls")),
     path("api/", include("estatedesk.api.urls")),

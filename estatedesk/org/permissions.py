@@ -148,6 +148,15 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # formal documents: register and forward (HQ's document administrator), send to projects (HQ)
     "reporting.documents": frozenset({Role.DOC_ADMIN, Role.HQ_PROPERTY}),
     "reporting.activities": frozenset({Role.CS_SUPERVISOR, Role.PROJECT_MANAGER}),
+    # dashboards and monthly packs (issue 15, R-FB-7): the figures of the scopes a role answers for
+    "analytics.view": MANAGERS | {Role.LEADER, Role.CS_SUPERVISOR, Role.QA_MANAGER, Role.ADMIN_DEPT},
+    "analytics.pack": MANAGERS | {Role.LEADER, Role.CS_SUPERVISOR, Role.QA_MANAGER, Role.ADMIN_DEPT},
+    # make a month's pack again (version 2, …) with a note of why
+    "analytics.pack.regenerate": frozenset(
+        {Role.SYSTEM_ADMIN, Role.HQ_PROPERTY, Role.GENERAL_MANAGER, Role.CS_SUPERVISOR}
+    ),
+    # the alert thresholds (company-wide data)
+    "analytics.alerts.manage": frozenset({Role.SYSTEM_ADMIN, Role.HQ_PROPERTY}),
 }
 
 

@@ -141,7 +141,9 @@ check: lint typecheck messages-check migrations-check deploy-check test test-pg
 BENCH_ITEMS ?= 1000000
 bench: $(STAMP)
 	$(BIN)/python bench/run.py --items $(BENCH_ITEMS) --database sqlite
+	$(BIN)/python bench/analytics.py --items $(BENCH_ITEMS) --database sqlite
 	$(BIN)/python bench/run.py --items $(BENCH_ITEMS) --database postgres
+	$(BIN)/python bench/analytics.py --items $(BENCH_ITEMS) --database postgres
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/run.py --items 10000 --database sqlite --quick

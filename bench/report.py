@@ -200,6 +200,9 @@ def write() -> Path:
         lines += [analysis.read_text().rstrip(), ""]
     for run in runs:
         lines += section(run)
+    import analytics  # noqa: PLC0415 - bench/analytics.py: the dashboards and pack section (issue 15)
+
+    lines += analytics.sections()
     target = BENCH / "RESULTS.md"
     target.write_text("\n".join(lines).rstrip() + "\n")
     return target

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -158,11 +159,10 @@ def scopes_for_user(user: Any) -> list[MetricScope]:
         branches = list(Branch.objects.filter(id__in=sorted(branch_ids)).order_by("code"))
         project_ids = {pid for pid, roles in scope.roles_by_project.items() if roles & CAPABILITIES[VIEW]}
         projects = list(
-            Project.objects.filter(id__in=sorted(project_ids))
-            .union(Project.objects.filter(branch_id__in=sorted(branch_ids)))
+            Project.objects.filter(Q(id__in=sorted(project_ids)) | Q(branch_id__in=sorted(branch_ids)))
+            .select_related("branch")
             .order_by("code")
         )
-        projects = list(Project.objects.filter(id__in=[p.pk for p in projects]).select_related("branch"))
     by_branch: dict[int, set[int]] = {}
     for project in projects:
         by_branch.setdefault(project.branch_id, set()).add(project.pk)
@@ -187,7 +187,8 @@ def default_scope(user: Any) -> MetricScope | None:
 
 def units_of(scope: MetricScope) -> list[Unit]:
     """The rows a scope is broken down by, in code order: the company's branches, a branch's projects, a
-    project's departments (its own and its branch's)."""
+    project's own departments (metrics adds the other departments its rows name, such as the branch's, and
+    a "no department" row when some rows name none)."""
     if scope.kind == ScopeKind.COMPANY:
         ids: dict[int, set[int]] = {}
         rows = Project.objects.filter(id__in=sorted(scope.project_ids)).values_list("id", "branch_id")

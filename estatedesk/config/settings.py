@@ -376,6 +376,15 @@ SPECTACULAR_SETTINGS = {
         "ReportSubmissionStatusEnum": "estatedesk.reporting.choices.SubmissionStatus",
         "RuleProposalStatusEnum": "estatedesk.reporting.choices.ProposalStatus",
         "ReportFieldKindEnum": "estatedesk.reporting.catalogue.FieldKind",
+        "AnalyticsScopeKindEnum": "estatedesk.analytics.choices.ScopeKind",
+        "AnalyticsPeriodKindEnum": "estatedesk.analytics.choices.PeriodKind",
+        "AnalyticsUnitKindEnum": "estatedesk.analytics.api.serializers.BREAKDOWN_KINDS",
+        "FigureUnitEnum": "estatedesk.analytics.api.serializers.FIGURE_UNITS",
+        "FigureSourceEnum": "estatedesk.analytics.api.serializers.FIGURE_SOURCES",
+        "PackTriggerEnum": "estatedesk.analytics.choices.PackTrigger",
+        "AlertMetricEnum": "estatedesk.analytics.choices.AlertMetric",
+        "AlertComparisonEnum": "estatedesk.analytics.choices.AlertComparison",
+        "AlertWindowEnum": "estatedesk.analytics.choices.AlertWindow",
     },
 }
 

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from estatedesk.demo.analytics_seeding import seed_analytics
 from estatedesk.demo.client_visit_seeding import seed_client_visits
 from estatedesk.demo.feedback_seeding import seed_feedback
 from estatedesk.demo.quality_seeding import seed_quality
@@ -524,6 +525,7 @@ def seed_demo(*, feedback: bool = True) -> dict[str, int]:
         seed_quality()
         seed_surveys()  # last month's campaign closed and reported, this month's running (issue 13)
         seed_reporting()  # a year of reports to HQ, emergencies, the newsletter, documents (issue 14)
+        seed_analytics(company=company)  # last month's packs, a regenerated one, alert rules and alerts (15)
         # the work these made waits in the home pages' queues; what they told people on the way is read,
         # now and once the seed commits (some services tell people only then: transaction.on_commit)
         _mark_read_since(since)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -36,6 +36,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from estatedesk.common.rounding import half_up
 from estatedesk.org.models import Project
 from estatedesk.quality.choices import OPEN_STAGES, Stage
 from estatedesk.quality.models import Nonconformity, NonconformityAction
@@ -69,7 +70,8 @@ class NonconformityFigures:
 
 
 def _round(value: Fraction, places: str) -> Decimal:
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal(places), ROUND_HALF_UP)
+    """Half-up to the places of `places` ("0.1", "0.01"): common.rounding."""
+    return half_up(value, len(places.partition(".")[2]))
 
 
 def _in_period(

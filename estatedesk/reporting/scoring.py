@@ -40,7 +40,6 @@ figure) filter with the same one.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -55,7 +54,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from estatedesk.common import months
+from estatedesk.common import months, rounding
 from estatedesk.common.audit import audit_record, model_changes
 from estatedesk.common.errors import DomainError
 from estatedesk.common.scoping import NO_ROWS, scope_for
@@ -183,8 +182,7 @@ def in_period(start: date, end: date) -> Q:
 
 def half_up(value: Fraction) -> Decimal:
     """An exact non-negative value rounded half-up to two decimals (0.125 → 0.13)."""
-    hundredths = math.floor(value * 100 + Fraction(1, 2))
-    return Decimal(hundredths).scaleb(-2)
+    return rounding.half_up(value)
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,13 @@ Every page, PDF, workbook and API endpoint reads these through `figures.py`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+
+from estatedesk.common.rounding import half_up
 
 HUNDRED = Fraction(100)
 TWO_PLACES = Decimal("0.01")
@@ -110,10 +111,7 @@ def meets_threshold(rate: Fraction | None, threshold: Decimal | Fraction | int) 
 def percent(rate: Fraction | None) -> Decimal | None:
     """The rate rounded half-up to two decimals, at the very end (66.665 → 66.67), from the exact fraction
     (no float or Decimal division on the way). Rates are never negative, so half-up is floor(x + ½)."""
-    if rate is None:
-        return None
-    cents = math.floor(rate * HUNDRED + Fraction(1, 2))
-    return (Decimal(cents) / 100).quantize(TWO_PLACES)
+    return None if rate is None else half_up(rate)
 
 
 def percent_text(rate: Fraction | None) -> str:

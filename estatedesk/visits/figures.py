@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
+from estatedesk.common.rounding import percent_of
 from estatedesk.org.models import Project
 from estatedesk.visits.choices import AttemptOutcome, Grade, VisitStatus
 from estatedesk.visits.models import ReturnVisit, VisitAttempt
@@ -34,10 +34,7 @@ HUNDREDTH = Decimal("0.01")
 
 def percent(numerator: int, denominator: int) -> Decimal | None:
     """numerator ÷ denominator as a percent, rounded half-up to 2 decimals at the end; None when undefined."""
-    if denominator <= 0:
-        return None
-    exact = Fraction(numerator, denominator) * 100
-    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    return percent_of(numerator, denominator)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from tests.security import walker_reporting, walker_surveys
+from tests.security import walker_analytics, walker_reporting, walker_surveys
 from tests.security.conftest import Dataset
 
 OUTSIDER, NEIGHBOUR, ANONYMOUS = "outsider", "owner of another unit", "anonymous"
@@ -513,6 +513,8 @@ FILLERS: dict[str, dict[str, Filler]] = {
 QUERIES: dict[str, Filler] = {
     "surveys:forms_pdf": lambda d: f"area={d.surveys.area.pk}",  # the forms of A's area 1号楼
 }
+FILLERS.update(walker_analytics.FILLERS)  # dashboards, packs and alerts (issue 15)
+QUERIES.update(walker_analytics.QUERIES)  # their scope and period, project A's
 
 ADMIN_MODEL_PATH = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/")
 
@@ -929,6 +931,8 @@ PUBLIC: dict[str, Public] = {
     "admin:logout": Public("signing out of the admin", statuses=frozenset({200, 302})),
 }
 
+PUBLIC.update(walker_analytics.public_routes(Public, OWN, OUTSIDER, SIGNED_IN))  # issue 15
+
 SIGN_IN_PAGES = ("accounts:login", "admin:login", "owners:portal_code_request")
 
 
@@ -1066,7 +1070,9 @@ def test_sec_every_public_route_is_a_real_route_with_a_reason():
 def test_sec_no_route_shows_or_changes_anything_of_project_a_for_outsiders_other_owners_or_anonymous(
     qd_a, world
 ):
-    # given project A with one object of each kind, and three personas who must see none of it
+    # given project A with one object of each kind (its dashboards' rows, packs and alerts too), and three
+    # personas who must see none of it
+    walker_analytics.analytics_for(qd_a)
     routes = all_routes()
     # when each asks every route with every method
     offences = walk(qd_a, {OUTSIDER: world.outsider, NEIGHBOUR: world.owner_neighbour}, routes)
@@ -1338,3 +1344,27 @@ def test_sec_the_fillers_of_reporting_name_real_objects_of_project_a(qd_a, world
     assert all(o.persona == OUTSIDER for o in offences)
     # and asking them changed nothing (HQ opening the document is no recipient's reading)
     _assert_reporting_of_a_unchanged(qd_a)
+
+
+def test_sec_analytics_no_route_shows_another_scopes_figures_rows_or_packs(qd_a, world):
+    # given last month's rows, alerts and packs of every scope (company, branches QD and JN, projects QD-A,
+    # QD-B, JN-C), each with its markers, and people who may look at some scopes only: QD-A's project
+    # manager, QD's branch manager, JN-C's CS supervisor
+    routes = walker_analytics.analytics_routes()
+    assert {
+        "analytics:dashboard",
+        "analytics:drilldown",
+        "analytics:pack_detail",
+        "api-analytics-metrics",
+    } <= {route.key for route in routes}
+    # when each asks every analytics route, with every method, naming every scope (its pack, its query)
+    offences, own = walker_analytics.walk_as_other_scopes(qd_a, world.users)
+    # then a scope out of reach is refused by the figures, rows, workbooks and packs (404 or 403), and no
+    # answer shows another scope's rows, notes or buildings
+    assert offences == [], f"{len(offences)} answers let something through:\n" + "\n".join(offences)
+    # and the walk reaches real rows: each sees their own scope's item and pack note
+    marker = walker_analytics.item_marker("QD-A")
+    assert marker in own["pm_a", "analytics:drilldown"]
+    assert walker_analytics.note_marker("project:QD-A") in own["pm_a", "analytics:pack_detail"]
+    assert walker_analytics.note_marker("branch:QD") in own["branch_manager", "analytics:pack_detail"]
+    assert walker_analytics.item_marker("JN-C") in own["outsider", "api-analytics-drilldown"]

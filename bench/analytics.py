@@ -84,7 +84,11 @@ def _visits() -> dict[str, Any]:
     from estatedesk.visits.models import ReturnVisit
 
     if ReturnVisit.objects.filter(customer_name=VISIT_MARK).exists():
-        return {"reused": True, "visits": ReturnVisit.objects.filter(customer_name=VISIT_MARK).count()}
+        return {
+            "reused": True,
+            "visits": ReturnVisit.objects.filter(customer_name=VISIT_MARK).count(),
+            "nonconformities": Nonconformity.objects.filter(reference__startswith="BENCH-NC-").count(),
+        }
     started = time.perf_counter()
     rng = random.Random(15)  # noqa: S311 - benchmark data
     rows = (

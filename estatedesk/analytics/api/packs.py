@@ -37,7 +37,7 @@ from estatedesk.analytics.models import MonthlyPack
 from estatedesk.analytics.packs import pack_delivery_open, pack_regenerate
 from estatedesk.analytics.periods import parse_period
 from estatedesk.analytics.scopes import scope_for_user
-from estatedesk.analytics.views.packs import ARCHIVE_LIMIT, may_open, pack_get_for_user
+from estatedesk.analytics.selectors import ARCHIVE_LIMIT, may_open, pack_get_for_user
 from estatedesk.api.errors import ErrorOutput
 from estatedesk.api.pagination import StandardPagination
 from estatedesk.common.errors import DomainError

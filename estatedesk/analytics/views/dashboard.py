@@ -22,8 +22,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -33,7 +31,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from estatedesk.analytics import drilldown, export, metrics
-from estatedesk.analytics.choices import PeriodKind
 from estatedesk.analytics.metrics import (
     COUNT,
     FIGURES,
@@ -47,10 +44,9 @@ from estatedesk.analytics.metrics import (
     metrics_report,
 )
 from estatedesk.analytics.periods import Period, add_months, current_month, parse_period
-from estatedesk.analytics.scopes import MetricScope, Unit, reader, scope_for_user, scopes_for_user
+from estatedesk.analytics.scopes import MetricScope, Unit, scope_for_user, scopes_for_user
 from estatedesk.common.errors import DomainError
 from estatedesk.common.pagination import CappedPaginator
-from estatedesk.common.rounding import percent_of
 from estatedesk.feedback.choices import SlaClock
 
 DRILL_PAGE_SIZE = 50
@@ -169,35 +165,13 @@ class TrendMonth:
 
 def trend_months(*, scope: MetricScope, period: Period, now: datetime | None = None) -> list[TrendMonth]:
     """The twelve months ending with the period's last month: items registered and contact on time, each
-    month as `metrics_compute` counts it (the same rows: `metrics.condition_rows` and its conditions), in
-    one query grouped by month in company time (not twelve computations)."""
-    now = now or timezone.now()
+    month as `metrics_compute` counts it (`metrics.metrics_trend`: one query, not twelve computations)."""
     last = period.last_day.replace(day=1)
-    months = [Period.month(add_months(last, offset)) for offset in range(-TREND_MONTHS + 1, 1)]
-    span = Period(PeriodKind.CUSTOM, months[0].start, months[-1].end)
-    window = metrics.Window.of(scope, span, now)
-    rows = metrics.condition_rows(name="feedback.total", user=reader(scope), window=window)
-    met = metrics.CONDITIONS["feedback.contact.met"][1](window)
-    breached = metrics.CONDITIONS["feedback.contact.breached"][1](window)
-    counts = {
-        row["month"].date() if isinstance(row["month"], datetime) else row["month"]: row
-        for row in rows.order_by()
-        .annotate(month=TruncMonth("registered_at", tzinfo=timezone.get_default_timezone()))
-        .values("month")
-        .annotate(total=Count("pk"), met=Count("pk", filter=met), breached=Count("pk", filter=breached))
-    }
-    result = []
-    for month in months:
-        row = counts.get(month.start, {"total": 0, "met": 0, "breached": 0})
-        decided = row["met"] + row["breached"]
-        result.append(
-            TrendMonth(
-                month,
-                Figure("feedback.total", row["total"]),
-                Figure("feedback.contact.on_time", percent_of(row["met"], decided), row["met"], decided),
-            )
-        )
-    return result
+    months = [add_months(last, offset) for offset in range(-TREND_MONTHS + 1, 1)]
+    return [
+        TrendMonth(Period.month(month), figures["feedback.total"], figures["feedback.contact.on_time"])
+        for month, figures in metrics.metrics_trend(scope=scope, months=months, now=now)
+    ]
 
 
 # --- what the page shows -----------------------------------------------------------------------------------

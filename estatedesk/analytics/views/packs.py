@@ -32,45 +32,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from estatedesk.analytics.choices import DeliveryStatus, ScopeKind
+from estatedesk.analytics.choices import DeliveryStatus
 from estatedesk.analytics.models import MonthlyPack, PackDelivery
 from estatedesk.analytics.pack_lists import pack_tables
 from estatedesk.analytics.pack_pdf import pack_charts
 from estatedesk.analytics.packs import pack_delivery_open, pack_regenerate
 from estatedesk.analytics.scopes import scope_from_key
+from estatedesk.analytics.selectors import ARCHIVE_LIMIT, PACK, may_open, may_regenerate, pack_get_for_user
 from estatedesk.common.errors import DomainError
 from estatedesk.common.svgcharts import fluid
-from estatedesk.org.models import Branch, Project
-from estatedesk.org.permissions import can, can_anywhere
-
-ARCHIVE_LIMIT = 500
-PACK = "analytics.pack"
-REGENERATE = "analytics.pack.regenerate"
-
-
-def _node(pack: MonthlyPack) -> dict[str, Any]:
-    """The pack's scope as `can` takes it (no query: ids only)."""
-    if pack.scope_kind == ScopeKind.PROJECT:
-        return {"project": Project(pk=pack.project_id, branch_id=pack.branch_id or 0)}
-    if pack.scope_kind == ScopeKind.BRANCH:
-        return {"branch": Branch(pk=pack.branch_id, company_id=pack.company_id)}
-    return {}
-
-
-def may_open(user: Any, pack: MonthlyPack) -> bool:
-    return can(user, PACK, **_node(pack))
-
-
-def may_regenerate(user: Any, pack: MonthlyPack) -> bool:
-    return can(user, REGENERATE, **_node(pack))
-
-
-def pack_get_for_user(*, user: Any, pk: int) -> MonthlyPack:
-    """The pack if the user may open it; 404 otherwise, whether missing or out of reach."""
-    pack = MonthlyPack.objects.visible_to(user).filter(pk=pk).first()
-    if pack is None or not may_open(user, pack):
-        raise Http404
-    return pack
+from estatedesk.org.permissions import can_anywhere
 
 
 class RegenerateForm(forms.Form):

@@ -94,12 +94,12 @@ demo: $(STAMP) system-deps messages seed
 # pytest exits 5 when it ran no test; make fails on any non-zero exit, so that fails too.
 # The fuzz run (marker fuzz) is its own target and CI step: make fuzz.
 test: $(STAMP) system-deps messages
-	$(BIN)/pytest -n 2 -m "not smoke and not fuzz" $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not smoke and not fuzz" $(PYTEST_ARGS)
 
 # The browser tests (marker browser) run once, in make test: what they drive is the same pages and services
 # that the rest of the suite exercises here on PostgreSQL, and they cost about 2 minutes of CI's 20.
 test-pg: $(STAMP) system-deps messages
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -m "not smoke and not fuzz and not browser" $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadgroup -m "not smoke and not fuzz and not browser" $(PYTEST_ARGS)
 
 smoke: $(STAMP) messages
 	$(BIN)/pytest -m smoke tests/smoke $(PYTEST_ARGS)

@@ -9,12 +9,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from estatedesk.org.choices import BuildingKind, DepartmentKind, Role, ScopeLevel
 from estatedesk.org.models import Branch, Building, Company, Department, Membership, Project, Unit
@@ -93,6 +96,16 @@ def _user(django_user_model: Any, username: str, **extra: Any) -> Any:
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language, whatever the test before it asked for: a request by a
+    user who prefers English leaves English active in the thread (the locale middleware does not switch
+    back), and background work and mail made later in the same test process would follow it."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

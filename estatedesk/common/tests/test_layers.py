@@ -120,7 +120,8 @@ def test_checker_finds_imports_and_reach_ins_against_the_layer_order(tmp_path):
         ' get_model("owners", …), line 3)',
         "shop.org.views -> shop.owners (org comes before owners in the layer order;"
         ' redirect("owner_pages:portal"), line 5)',
-        "shop.owners.admin -> shop.analytics.models (nothing but config and demo depends on analytics; line 1)",
+        "shop.owners.admin -> shop.analytics.models (nothing but config and demo depends on analytics;"
+        " line 1)",
     ]
 
 

@@ -11,24 +11,15 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.utils import timezone
 
-from estatedesk.demo.seeding import seed_demo
 from estatedesk.feedback.choices import Channel, Status
-from estatedesk.feedback.models import Escalation, FeedbackItem, SlaPolicy, StaffTalk, TimelineEvent
+from estatedesk.feedback.models import Escalation, FeedbackItem, SlaPolicy, TimelineEvent
 from estatedesk.feedback.selectors import ItemFilters, item_list
-from estatedesk.notifications.models import Notification
 
 
 @pytest.fixture
 def seeded(demo_seeded, db):
-    """The demo, seeded once for the module (conftest.py; how long it takes is measured in bench/, never
+    """The demo, seeded once for the package (conftest.py; how long it takes is measured in bench/, never
     asserted here)."""
-
-
-def feedback_counts() -> dict[str, int]:
-    return {
-        model.__name__: model.objects.count()
-        for model in (FeedbackItem, TimelineEvent, Escalation, StaffTalk, SlaPolicy, Notification)
-    }
 
 
 def test_demo_feedback_covers_projects_channels_and_states(seeded):
@@ -73,12 +64,6 @@ def test_demo_feedback_is_seen_by_the_demo_accounts(seeded):
     own = item_list(user=users["owner_a"])
     assert own.exists()
     assert {i.resident.user_id for i in own} == {users["owner_a"].pk}
-
-
-def test_demo_feedback_twice_adds_nothing(seeded):
-    before = feedback_counts()
-    seed_demo()
-    assert feedback_counts() == before
 
 
 PRAISE = ("谢谢", "非常满意", "态度也好")

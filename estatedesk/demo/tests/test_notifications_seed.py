@@ -8,16 +8,14 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from estatedesk.demo.seeding import seed_demo
 from estatedesk.feedback import notices
 from estatedesk.feedback.models import FeedbackItem
 from estatedesk.notifications.models import Notification
 from estatedesk.notifications.selectors import unread_group_count
 
 
-def test_the_demo_supervisor_starts_with_a_handful_of_unread_items(db):
-    # given the demo
-    seed_demo()
+def test_the_demo_supervisor_starts_with_a_handful_of_unread_items(demo_seeded, db):
+    # given the demo (conftest.py)
     users = get_user_model().objects
     supervisor = users.get(username="supervisor_a")
     now = timezone.now()

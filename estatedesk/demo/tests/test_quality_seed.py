@@ -3,17 +3,13 @@ nothing."""
 
 from __future__ import annotations
 
-import pytest
-
 from estatedesk.demo.quality_seeding import MARK, seed_quality
-from estatedesk.demo.tests.conftest import demo_seeded  # noqa: F401 - the module-scoped seeded demo
 from estatedesk.quality.choices import Stage
 from estatedesk.quality.figures import nonconformity_figures
 from estatedesk.quality.models import Nonconformity
 
 
-@pytest.mark.django_db
-def test_demo_nonconformities_at_every_stage_once(demo_seeded):  # noqa: F811
+def test_demo_nonconformities_at_every_stage_once(demo_seeded, db):
     from django.contrib.auth import get_user_model
 
     # seed_demo made them (the fixture); a second run adds nothing

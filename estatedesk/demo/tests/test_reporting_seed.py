@@ -4,14 +4,12 @@ scorecard for last month; and a second seeding adds nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import override_settings
 from django.utils import timezone
 
 from estatedesk.demo.reporting_seeding import seed_reporting
@@ -56,16 +54,9 @@ REPORTING_MODELS = (
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _files_in_a_temporary_folder(tmp_path_factory: Any) -> Iterator[None]:
-    """The statements, the newsletter's PDF: stored in a folder of this run (set before the seeding)."""
-    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
-        yield
-
-
 @pytest.fixture
 def seeded(demo_seeded: Any, db: Any) -> Any:
-    """The demo, seeded once for the module (conftest.py)."""
+    """The demo, seeded once for the package (conftest.py; its files in a temporary folder)."""
     return demo_seeded
 
 

@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from estatedesk.common.scoping import scope_for
 from estatedesk.demo.seeding import ACCOUNTS, DEMO_PASSWORD, seed_demo
+from estatedesk.feedback.models import Escalation, FeedbackItem, SlaPolicy, StaffTalk, TimelineEvent
+from estatedesk.notifications.models import Notification
 from estatedesk.org.choices import Role
 from estatedesk.org.models import Membership, Project, Unit
 from estatedesk.owners.models import Occupancy, Resident
@@ -16,18 +18,32 @@ from estatedesk.owners.models import Occupancy, Resident
 
 @pytest.fixture
 def seeded(demo_seeded, db):
-    """The demo, seeded once for the module (conftest.py)."""
+    """The demo, seeded once for the package (conftest.py)."""
     return demo_seeded
 
 
 def counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in (Project, Unit, Resident, Occupancy, Membership, get_user_model())
+        for model in (
+            Project,
+            Unit,
+            Resident,
+            Occupancy,
+            Membership,
+            get_user_model(),
+            FeedbackItem,
+            TimelineEvent,
+            Escalation,
+            StaffTalk,
+            SlaPolicy,
+            Notification,
+        )
     }
 
 
 def test_seed_twice_adds_nothing(seeded):
+    """The whole demo (the organisation, accounts, feedback and what follows it) is made once."""
     before = counts()
     seed_demo()
     assert counts() == before

@@ -296,7 +296,7 @@ def _returns_of(campaign: Campaign, name: str) -> figures.AreaReturn:
 
 def test_sv_2_area_at_89_99_percent_is_flagged(world: Any) -> None:
     campaign = make_campaign(world, open_it=True)
-    set_returns(area_named(campaign, "1号楼"), handed_out=10000, returned=8999)
+    set_returns(area_named(campaign, "1号楼"), handed_out=999, returned=899)
     row = _returns_of(campaign, "1号楼")
     assert str(row.percent) == "89.99"
     assert row.passes is False
@@ -314,7 +314,7 @@ def test_sv_2_area_at_exactly_90_percent_passes(world: Any) -> None:
 
 def test_sv_2_area_at_90_01_percent_passes(world: Any) -> None:
     campaign = make_campaign(world, open_it=True)
-    set_returns(area_named(campaign, "1号楼"), handed_out=10000, returned=9001)
+    set_returns(area_named(campaign, "1号楼"), handed_out=1011, returned=910)
     row = _returns_of(campaign, "1号楼")
     assert str(row.percent) == "90.01"
     assert row.passes is True
@@ -346,7 +346,7 @@ def arranged(monkeypatch: pytest.MonkeyPatch) -> list[Campaign]:
 
 def _below_and_passing(world: Any) -> Campaign:
     campaign = make_campaign(world, open_it=True)
-    set_returns(area_named(campaign, "1号楼"), handed_out=10000, returned=8999)
+    set_returns(area_named(campaign, "1号楼"), handed_out=999, returned=899)
     set_returns(area_named(campaign, "中心花园"), handed_out=10, returned=9)
     return campaign
 
@@ -359,7 +359,7 @@ def test_sv_2_close_is_refused_while_an_area_is_below_the_threshold_without_a_wa
         campaigns.campaign_close(actor=world.supervisor_a, campaign=campaign)
     assert refused.value.code == "surveys.below_return_rate"
     assert refused.value.status == 409
-    assert refused.value.fields == {"areas": ["1号楼: 89.99% (8999 of 10000)"]}
+    assert refused.value.fields == {"areas": ["1号楼: 89.99% (899 of 999)"]}
     assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.RUNNING
     assert arranged == []
 

@@ -209,7 +209,7 @@ def test_sv_2_campaign_page_shows_each_areas_rate_and_flags_below_the_threshold(
 ) -> None:
     # given 1号楼 at 8,999 of 10,000 and the garden at 9 of 10
     campaign = make_campaign(world, open_it=True)
-    set_returns(area_named(campaign, "1号楼"), handed_out=10000, returned=8999)
+    set_returns(area_named(campaign, "1号楼"), handed_out=999, returned=899)
     set_returns(area_named(campaign, "中心花园"), handed_out=10, returned=9)
     # when the supervisor opens the campaign
     response = login(world.supervisor_a).get(_detail(campaign))
@@ -223,15 +223,15 @@ def test_sv_2_campaign_page_shows_each_areas_rate_and_flags_below_the_threshold(
     assert '<span data-testid="rate">90.00%</span>' in rows["中心花园"]
     assert 'data-testid="below-threshold"' not in rows["中心花园"]
     assert 'data-passes="1"' in rows["中心花园"]
-    assert 'data-testid="handed-out">10000<' in rows["1号楼"]
-    assert 'data-testid="returned">8999<' in rows["1号楼"]
+    assert 'data-testid="handed-out">999<' in rows["1号楼"]
+    assert 'data-testid="returned">899<' in rows["1号楼"]
     assert 'data-testid="blocking"' in html
     assert "at least 90.00% of the forms" in html
 
 
 def test_sv_2_campaign_page_at_90_01_percent_has_no_flag(world: Any, login: Any) -> None:
     campaign = make_campaign(world, open_it=True)
-    set_returns(area_named(campaign, "1号楼"), handed_out=10000, returned=9001)
+    set_returns(area_named(campaign, "1号楼"), handed_out=1011, returned=910)
     row = _rows(response_text(login(world.supervisor_a).get(_detail(campaign))))["1号楼"]
     assert '<span data-testid="rate">90.01%</span>' in row
     assert 'data-testid="below-threshold"' not in row
@@ -322,14 +322,14 @@ def test_sv_2_close_refused_below_the_threshold_is_a_message_then_a_waiver_lets_
     world: Any, login: Any
 ) -> None:
     campaign = make_campaign(world, open_it=True)
-    set_returns(area_named(campaign, "1号楼"), handed_out=10000, returned=8999)
+    set_returns(area_named(campaign, "1号楼"), handed_out=999, returned=899)
     set_returns(area_named(campaign, "中心花园"), handed_out=10, returned=9)
     supervisor, manager = login(world.supervisor_a), login(world.pm_a)
     close = reverse("surveys:campaign_close", args=[campaign.reference])
     response = supervisor.post(close)
     assert response.status_code == 302
     assert response["Location"] == _detail(campaign)
-    assert "1号楼: 89.99% (8999 of 10000)" in _messages(response)[0]
+    assert "1号楼: 89.99% (899 of 999)" in _messages(response)[0]
     assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.RUNNING
     # the CS supervisor may not waive; the project manager may, with a reason
     waive = reverse("surveys:area_waive", args=[campaign.reference])

@@ -350,7 +350,7 @@ def test_fb_7_title_heading_and_menu_name_are_one(month_world, login):
     body = client.get(DASHBOARD, {"period": NOVEMBER}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     names = page_names(body)
     assert names["menu"] == "仪表盘"
-    assert names["title"] == names["h1"] == "仪表盘 · QD · 青岛分公司 · 2026-11"
+    assert names["title"] == names["h1"] == "仪表盘 · QD · 青岛分公司 · 2026年11月"
 
 
 @pytest.mark.usefixtures("month_now")

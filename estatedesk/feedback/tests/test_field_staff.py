@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from estatedesk.common.errors import DomainError
@@ -86,7 +86,8 @@ def test_executor_records_the_appointment_with_a_public_event(world, crew):
     assert item.appointment_at == at
     event = TimelineEvent.objects.get(item=item, kind=EventKind.APPOINTMENT)
     assert (event.actor, event.message, event.is_public) == (world.executor_a, "门口等", True)
-    described = events.describe(event, for_customer=True)
+    with translation.override("en"):
+        described = events.describe(event, for_customer=True)
     assert described.details == [f"Appointment: {timezone.localtime(at):%Y-%m-%d %H:%M}"]
     assert described.who == "Property service"
 
@@ -97,7 +98,9 @@ def test_moving_the_appointment_keeps_the_one_before_on_the_timeline(world, crew
     appointments.feedback_item_set_appointment(actor=world.agent_a, item=item, at=first, note="")
     appointments.feedback_item_set_appointment(actor=world.pm_a, item=item, at=second, note="客户改时间")
     last = TimelineEvent.objects.filter(item=item, kind=EventKind.APPOINTMENT).order_by("-pk").first()
-    assert events.describe(last).details == [
+    with translation.override("en"):
+        details = events.describe(last).details
+    assert details == [
         f"Appointment: {timezone.localtime(second):%Y-%m-%d %H:%M}",
         f"Before: {timezone.localtime(first):%Y-%m-%d %H:%M}",
     ]
@@ -205,7 +208,9 @@ def test_executor_hands_the_job_over_to_a_colleague_who_is_told(world, crew):
     assert (item.executor, item.status) == (colleague, Status.IN_PROGRESS)
     event = TimelineEvent.objects.get(item=item, kind=EventKind.HANDED_OVER)
     assert (event.message, event.is_public) == ("我今天请假", False)
-    assert events.describe_all([event])[0].details == ["Executor: executor_a2", "Before: executor_a"]
+    with translation.override("en"):
+        details = events.describe_all([event])[0].details
+    assert details == ["Executor: executor_a2", "Before: executor_a"]
     assert Notification.objects.filter(user=colleague, title__contains=item.reference).exists()
 
 

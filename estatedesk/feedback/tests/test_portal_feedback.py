@@ -12,6 +12,7 @@ import time_machine
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 from PIL import Image
 
 from estatedesk.common.errors import DomainError
@@ -188,7 +189,7 @@ def test_ch_2_a_photo_over_10_mb_is_refused(world):
     at_limit = SimpleUploadedFile("ok.png", body + b"\0" * (MAX_PHOTO_BYTES - len(body)))
     # when / then
     assert [p.content_type for p in photos_check(photos=[at_limit])] == ["image/png"]
-    with pytest.raises(DomainError) as error:
+    with pytest.raises(DomainError) as error, translation.override("en"):
         photos_check(photos=[too_big])
     assert error.value.fields == {"photos": ["big.png is larger than 10 MB."]}
 

@@ -16,6 +16,7 @@ built again afterwards, then ANALYZE.
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -211,6 +212,7 @@ ITEM_COLUMNS = [
     "priority",
     "title",
     "description",
+    "search_tokens",
     "is_major",
     "is_hot",
     "is_paid_service",
@@ -312,6 +314,8 @@ def _item_rows(
     """(item row, its event rows, (project id, local day)) in registration order."""
     from django.db import connection
 
+    from estatedesk.feedback.search import search_tokens
+
     sqlite = connection.vendor == "sqlite"
     now = time.time()
     start = now - YEARS * 365 * 86400
@@ -319,6 +323,7 @@ def _item_rows(
     category_of = {kind: bulkload.weighted(rng, pairs) for kind, pairs in CATEGORY_BY_KIND.items()}
     channel_of = bulkload.weighted(rng, CHANNELS)
     priority_of = bulkload.weighted(rng, PRIORITIES)
+    tokens_of = functools.cache(search_tokens)  # a few dozen distinct texts
     project_ids = [pid for pid, _ in org["projects"]]
     codes = dict(org["projects"])
     cumulative = []
@@ -422,6 +427,8 @@ def _item_rows(
         if status == "closed" and rng.random() < 0.3:
             rating = "A" if rng.random() < 0.7 else "B" if rng.random() < 0.67 else "C"
         last_change = closed or informed or handled or contacted or registered
+        priority = priority_of()  # drawn in the order the rows always drew them
+        description = f"{title}，{rng.choice(bulkload.DETAILS)}"
         row = (
             item_id,
             when(registered),
@@ -438,9 +445,10 @@ def _item_rows(
             channel,
             kind,
             category,
-            priority_of(),
+            priority,
             title,
-            f"{title}，{rng.choice(bulkload.DETAILS)}",
+            description,
+            tokens_of(title, description),
             true if rng.random() < 0.001 else false,
             true if rng.random() < 0.005 else false,
             true if kind == "repair" and rng.random() < 0.1 else false,

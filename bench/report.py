@@ -28,6 +28,11 @@ OURS_ONLY = [
     ("Month's statistics, one project (API)", "stats_project_api"),
     ("Caller lookup: hotline screen for a phone number", "lookup"),
     ("Caller lookup: API, last four digits", "lookup_api"),
+    ("Word search, company: 漏水 (about 4% of the items)", "search_common"),
+    ("Word search, company: 噪音 扰民 (two words)", "search_two_words"),
+    ("Word search, company: 热水器 (on no item)", "search_absent"),
+    ("Word search, one project: 漏水", "search_project"),
+    ("Word search, API: 噪音", "search_api"),
 ]
 
 

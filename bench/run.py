@@ -32,6 +32,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -279,6 +280,13 @@ def our_scenarios(base: str, samples: dict[str, Any]) -> dict[str, Callable[[], 
         "stats_company_api": lambda: hq.get(f"/api/feedback/statistics/?month={month}"),
         "lookup": lambda: agent.get(f"/feedback/hotline/?phone={rng.choice(samples['phones'])}"),
         "lookup_api": lambda: agent.get(f"/api/owners/lookup/?q={rng.choice(samples['phones'])[-4:]}"),
+        # word search (issue 17, ADR 0019): a two-character word on about 4% of the items, two words, a
+        # word on no item (nothing to stop early at), one project, the API
+        "search_common": lambda: hq.get(f"/feedback/?q={quote('漏水')}"),
+        "search_two_words": lambda: hq.get(f"/feedback/?q={quote('噪音 扰民')}"),
+        "search_absent": lambda: hq.get(f"/feedback/?q={quote('热水器')}"),
+        "search_project": lambda: hq.get(f"/feedback/?q={quote('漏水')}&project=QD-HJ"),
+        "search_api": lambda: hq.get(f"/api/feedback/items/?search={quote('噪音')}"),
     }
 
 

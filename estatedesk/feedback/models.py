@@ -6,6 +6,8 @@ Rules live in `services.py` (writes), `workflow.py` (who may take which step) an
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -26,6 +28,7 @@ from estatedesk.feedback.choices import (
     Status,
     TalkKind,
 )
+from estatedesk.feedback.search import search_tokens
 from estatedesk.feedback.text import derive_title
 from estatedesk.org.models import Building, Company, Department, Project, Unit
 from estatedesk.owners.models import Resident
@@ -73,6 +76,8 @@ class FeedbackItem(TimeStampedModel):
     )
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"))
+    # the title's and description's words for the search index (feedback/search.py): written by save()
+    search_tokens = models.TextField(_("search words"), blank=True, default="", editable=False)
     is_major = models.BooleanField(_("major incident"), default=False)
     is_hot = models.BooleanField(_("hot complaint"), default=False)
     is_paid_service = models.BooleanField(_("paid service"), default=False)
@@ -199,6 +204,15 @@ class FeedbackItem(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status not in (Status.CLOSED, Status.CANCELLED)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """The search index follows the title and the description whenever either is saved."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"title", "description"} & set(update_fields):
+            self.search_tokens = search_tokens(self.title, self.description)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_tokens"}
+        super().save(*args, **kwargs)
 
 
 class ReferenceCounter(models.Model):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from estatedesk.common.months import month_bounds
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
-from estatedesk.feedback import events, queues
+from estatedesk.feedback import events, queues, search
 from estatedesk.feedback.choices import OPEN_STATUSES, SlaClock, Status
 from estatedesk.feedback.clocks import CLOCK_COLUMNS, running_clocks
 from estatedesk.feedback.models import ExecutionRecord, FeedbackItem, TimelineEvent
@@ -157,7 +157,9 @@ def api_rows(items: QuerySet[FeedbackItem]) -> QuerySet[FeedbackItem, dict[str, 
 
 
 def search_condition(text: str) -> Q:
-    """A reference ("QD-HJ-20261126-0007"), a phone number, or words of the title and description."""
+    """A reference ("QD-HJ-20261126-0007"), a phone number, or words of the title and description: every
+    word must be in the item (a Chinese word of two characters and more as its pairs of characters, a
+    single character or a Latin word as the start of a word; full-width and half-width alike)."""
     text = text.strip()
     if re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*-\d{8}-\d{4}", text):
         return Q(reference=text.upper())
@@ -168,8 +170,11 @@ def search_condition(text: str) -> Q:
         return Q(contact_phone=number) | Q(
             resident__in=ResidentPhone.objects.filter(number=number).values("resident_id")
         )
-    condition = Q()
-    for word in text.split()[:5]:
+    indexed = search.index_condition(text)
+    if indexed is not None:
+        return indexed  # the words through the database's index (feedback/search.py, ADR 0019)
+    condition = Q()  # punctuation only, or a database without the index: the words as LIKE
+    for word in text.split()[: search.MAX_WORDS]:
         condition &= Q(title__icontains=word) | Q(description__icontains=word)
     return condition
 

@@ -1,0 +1,104 @@
+"""Word search in titles and descriptions through the database's index (issue 17 item 4, ADR 0019): Chinese
+words of two characters (漏水, 噪音) and more, one character, Latin words and numbers, full-width text; kept
+in step when a description is corrected; scoped like every list. Runs on SQLite (FTS5) in `make test` and
+on PostgreSQL (GIN over tsvector) in `make test-pg`."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from estatedesk.feedback.models import FeedbackItem
+from estatedesk.feedback.search import query_terms, search_tokens
+from estatedesk.feedback.selectors import ItemFilters, item_list, search_condition
+from estatedesk.feedback.tests.helpers import register
+
+
+def found(user, text):
+    return {item.title for item in item_list(user=user, filters=ItemFilters(search=text))}
+
+
+@pytest.fixture
+def items(world):
+    for title, description in [
+        ("卫生间漏水", "楼上卫生间漏水，天花板一直滴水。"),
+        ("夜间噪音扰民", "隔壁装修噪音太大，晚上十点以后还在施工。"),
+        ("电梯停运", "３号楼电梯停运两天了，老人上下楼不方便。"),
+        ("水压太低", "早上七点水压太低，热水器打不着火。"),
+        ("Lift broken", "The LIFT in block 2 stopped between floors; residents were stuck."),
+    ]:
+        register(world, title=title, description=description)
+    return FeedbackItem.objects.count()
+
+
+def test_two_character_words_are_found_by_the_index(world, items):
+    assert found(world.agent_a, "漏水") == {"卫生间漏水"}
+    assert found(world.agent_a, "噪音") == {"夜间噪音扰民"}
+    assert found(world.agent_a, "停运") == {"电梯停运"}
+
+
+def test_longer_words_several_words_and_one_character(world, items):
+    assert found(world.agent_a, "天花板滴水") == set()  # its pairs are not all in the text
+    assert found(world.agent_a, "天花板") == {"卫生间漏水"}
+    assert found(world.agent_a, "漏水 天花板") == {"卫生间漏水"}
+    assert found(world.agent_a, "漏水 噪音") == set()  # every word must be in the item
+    assert found(world.agent_a, "水") == {"卫生间漏水", "水压太低"}  # 水 alone, at the end or the start
+
+
+def test_full_width_digits_and_latin_case_are_the_plain_ones(world, items):
+    assert found(world.agent_a, "3号楼") == {"电梯停运"}  # the description says ３号楼
+    assert found(world.agent_a, "３号楼") == {"电梯停运"}
+    assert found(world.agent_a, "lift") == {"Lift broken"}
+    assert found(world.agent_a, "LIFT STUCK") == {"Lift broken"}
+    assert found(world.agent_a, "resid") == {"Lift broken"}  # the start of a word
+
+
+def test_the_search_uses_the_database_index(world, items):
+    condition = str(search_condition("漏水"))
+    index = "feedback_item_search" if connection.vendor == "sqlite" else "to_tsvector"
+    assert index in condition
+    assert "icontains" not in condition
+
+
+def test_punctuation_only_is_compared_as_text(world, items):
+    register(world, title="！！！", description="？？")
+    assert query_terms("！！！") == []
+    assert found(world.agent_a, "！！！") == {"！！！"}
+
+
+def test_a_corrected_description_is_searched_by_its_new_words(world, items):
+    item = FeedbackItem.objects.get(title="水压太低")
+    item.description = "地下车库积水，车开不进去。"
+    item.save(update_fields=["description"])
+    assert found(world.agent_a, "积水") == {"水压太低"}
+    assert "水压太低" not in found(world.agent_a, "热水器")
+    item.delete()
+    assert found(world.agent_a, "积水") == set()
+
+
+def test_search_is_scoped_like_the_list(world, items):
+    register(world, actor=world.outsider, project=world.project_b, title="B的漏水", description="B项目漏水")
+    assert found(world.outsider, "漏水") == {"B的漏水"}
+    assert found(world.agent_a, "漏水") == {"卫生间漏水"}
+    assert found(world.owner_a, "漏水") == set()  # not the resident's item
+
+
+def test_the_list_page_and_the_api_search_through_the_index(world, items, login):
+    page = login(world.agent_a).get(reverse("feedback:item_list"), {"q": "噪音"})
+    assert page.status_code == 200
+    assert "夜间噪音扰民" in page.content.decode()
+    assert "卫生间漏水" not in page.content.decode()
+    api = login(world.agent_a).get(reverse("api-feedback-item-list"), {"search": "噪音"})
+    assert [row["title"] for row in api.json()["results"]] == ["夜间噪音扰民"]
+
+
+def test_tokens_hold_pairs_last_characters_and_words():
+    assert search_tokens("漏水", "楼上ABC１２３，B座") == "漏水 水 楼上 上 abc123 b 座"
+    assert query_terms("漏水严重 3号楼") == [
+        ("漏水", False),
+        ("水严", False),
+        ("严重", False),
+        ("3", True),
+        ("号楼", False),
+    ]

@@ -280,7 +280,7 @@ def our_scenarios(base: str, samples: dict[str, Any]) -> dict[str, Callable[[], 
         "stats_company_api": lambda: hq.get(f"/api/feedback/statistics/?month={month}"),
         "lookup": lambda: agent.get(f"/feedback/hotline/?phone={rng.choice(samples['phones'])}"),
         "lookup_api": lambda: agent.get(f"/api/owners/lookup/?q={rng.choice(samples['phones'])[-4:]}"),
-        # word search (issue 17, ADR 0019): a two-character word on about 4% of the items, two words, a
+        # word search (issue 17, ADR 0019): a two-character word on about 6% of the items, two words, a
         # word on no item (nothing to stop early at), one project, the API
         "search_common": lambda: hq.get(f"/feedback/?q={quote('漏水')}"),
         "search_two_words": lambda: hq.get(f"/feedback/?q={quote('噪音 扰民')}"),

@@ -8,6 +8,7 @@ are the services'; a broken rule answers the project's error body ({code, messag
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -29,7 +30,7 @@ from estatedesk.api.pagination import CappedPagination
 from estatedesk.common import months
 from estatedesk.common.pagination import CappedPaginator
 from estatedesk.common.scoping import scope_for
-from estatedesk.feedback import appointments, events, queues, reclassification, selectors, services
+from estatedesk.feedback import appointments, events, queues, reclassification, search, selectors, services
 from estatedesk.feedback.additions import feedback_item_add_information
 from estatedesk.feedback.choices import (
     Category,
@@ -451,7 +452,17 @@ class RowsPaginator(CappedPaginator):
 
 
 class ItemRowsPagination(CappedPagination):
-    django_paginator_class = RowsPaginator
+    """A searched list counts up to `search.SEARCH_COUNT_CAP` items (the web list does the same)."""
+
+    cap: int | None = None
+
+    @property
+    def django_paginator_class(self) -> Any:  # type: ignore[override]
+        return functools.partial(RowsPaginator, cap=self.cap)
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        self.cap = search.SEARCH_COUNT_CAP if request.query_params.get("search", "").strip() else None
+        return super().paginate_queryset(queryset, request, view)
 
 
 @extend_schema(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, Q
@@ -40,14 +41,41 @@ _RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
 _IS_CJK = re.compile(rf"[{_CJK}]")
 
 SQLITE_TABLE = "feedback_item_search"
-# the conditions on the item table; the search text is a bound parameter, the SQL text a constant
-_SQLITE_MATCH = (
-    f'"feedback_feedbackitem"."id" IN (SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s)'  # noqa: S608
-)
+# SQLite: from how many matching items a list read newest first walks its date order and checks each row
+# against the matches, instead of reading every match and sorting them (bench/RESULTS.md, "Word search");
+# and from how many a count walks the other filters' index (a project's items) instead of reading every
+# match and looking its item up
+SQLITE_WALK_FROM = 2000
+SQLITE_COUNT_WALK_FROM = 20_000
+# a searched list counts up to this many items, then says "more than 1,000: add words or filters" (a list
+# counts to 10,000): looking a match's item up costs 2–3 µs, 25 ms for ten thousand
+SEARCH_COUNT_CAP = 1000
+_SQLITE_MATCHES = f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s"  # noqa: S608
+_SQLITE_COUNT = f"SELECT count(*) FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s"  # noqa: S608
 _POSTGRESQL_MATCH = (
     'to_tsvector(\'simple\'::regconfig, "feedback_feedbackitem"."search_tokens")'
     " @@ to_tsquery('simple'::regconfig, %s)"
 )
+
+
+class _SqliteMatch(RawSQL):
+    """The items whose tokens match, from the FTS5 table, read the way that suits the query: when the
+    matches are few, read them and look each item up (a list sorts them); when they are many, walk the
+    list's date order (a count: the other filters' index) checking each item against them, stopping at the
+    page or the count's cap (the unary + keeps SQLite from driving the query by the item ids). A RawSQL,
+    so that Django puts it in the WHERE clause as it is (not compared with true, which would hide the ids
+    from SQLite's planner)."""
+
+    def __init__(self, match: str, matches: int) -> None:
+        super().__init__(_SQLITE_MATCHES, [match], output_field=BooleanField())
+        self.matches = matches
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:  # type: ignore[override]
+        query = compiler.query
+        ordered = bool(query.order_by) or bool(query.default_ordering and query.get_meta().ordering)
+        walk = "+" if self.matches >= (SQLITE_WALK_FROM if ordered else SQLITE_COUNT_WALK_FROM) else ""
+        table = compiler.quote_name(query.get_initial_alias())
+        return f'({walk}{table}."id" IN ({self.sql}))', tuple(self.params)
 
 
 def _runs(text: str) -> list[str]:
@@ -96,7 +124,12 @@ def index_condition(text: str) -> Q | None:
     if connection.vendor == "sqlite":
         # FTS5 query syntax: every token in double quotes (they hold letters and digits only), * a prefix
         match = " AND ".join(f'"{token}"' + ("*" if prefix else "") for token, prefix in terms)
-        return Q(RawSQL(_SQLITE_MATCH, [match], output_field=BooleanField()))  # noqa: S611
+        with connection.cursor() as cursor:  # how many: a count of the index's entries, no item read
+            cursor.execute(_SQLITE_COUNT, [match])
+            matches = cursor.fetchone()[0]
+        if not matches:
+            return Q(pk__in=[])  # nothing to read
+        return Q(_SqliteMatch(match, matches))
     if connection.vendor == "postgresql":
         query = " & ".join(f"'{token}'" + (":*" if prefix else "") for token, prefix in terms)
         return Q(RawSQL(_POSTGRESQL_MATCH, [query], output_field=BooleanField()))  # noqa: S611

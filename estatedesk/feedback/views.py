@@ -18,7 +18,16 @@ from django.views.decorators.http import require_GET, require_POST
 from estatedesk.common.errors import DomainError
 from estatedesk.common.forms import add_domain_error
 from estatedesk.common.pagination import CappedPaginator
-from estatedesk.feedback import appointments, events, notices, queues, reclassification, selectors, services
+from estatedesk.feedback import (
+    appointments,
+    events,
+    notices,
+    queues,
+    reclassification,
+    search,
+    selectors,
+    services,
+)
 from estatedesk.feedback.choices import (
     Category,
     Channel,
@@ -88,7 +97,8 @@ def item_list(request: HttpRequest) -> HttpResponse:
         messages.warning(request, message % {"name": queue_name[:40]})
         queue_name = ""
     filters = dataclasses.replace(filters, queue=queue_name)
-    page = CappedPaginator(selectors.item_list_rows(user=user, filters=filters), PAGE_SIZE).get_page(
+    cap = search.SEARCH_COUNT_CAP if filters.search else None
+    page = CappedPaginator(selectors.item_list_rows(user=user, filters=filters), PAGE_SIZE, cap=cap).get_page(
         request.GET.get("page")
     )
     rows = [(item, selectors.next_deadline(item)) for item in page.object_list]

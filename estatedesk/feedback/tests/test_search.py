@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
+from estatedesk.feedback import search, views
 from estatedesk.feedback.models import FeedbackItem
 from estatedesk.feedback.search import query_terms, search_tokens
 from estatedesk.feedback.selectors import ItemFilters, item_list, search_condition
@@ -102,3 +104,35 @@ def test_tokens_hold_pairs_last_characters_and_words():
         ("3", True),
         ("号楼", False),
     ]
+
+
+@pytest.mark.parametrize("walk_from", [0, 10**9])
+def test_many_or_few_matches_list_the_same_items_newest_first(world, items, monkeypatch, walk_from):
+    """SQLite reads many matches by walking the list's date order, few by sorting them (search.py): the
+    same items in the same order either way, and counted the same."""
+    monkeypatch.setattr(search, "SQLITE_WALK_FROM", walk_from)
+    register(world, title="二次漏水", description="又漏水了")
+    listed = list(item_list(user=world.agent_a, filters=ItemFilters(search="漏水")))
+    assert [item.title for item in listed] == ["二次漏水", "卫生间漏水"]
+    assert item_list(user=world.agent_a, filters=ItemFilters(search="漏水")).count() == 2
+
+
+def test_a_word_on_no_item_asks_nothing_more(world, items, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):  # the index's count (SQLite), then no list query
+        assert list(item_list(user=world.agent_a, filters=ItemFilters(search="冰箱"))) == []
+
+
+def test_a_searched_list_counts_to_its_own_cap_on_the_page_and_in_the_api(world, items, login, monkeypatch):
+    """A search counts up to search.SEARCH_COUNT_CAP (1,000; here 2) and then says there are more."""
+    monkeypatch.setattr(search, "SEARCH_COUNT_CAP", 2)
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)  # the pager shows from two pages on
+    register(world, title="二次漏水", description="又漏水了")
+    register(world, title="三次漏水", description="还在漏水")
+    client = login(world.agent_a)
+    with translation.override("en"):
+        page = client.get(reverse("feedback:item_list"), {"q": "漏水"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "more than 2 items" in page.content.decode()
+    body = client.get(reverse("api-feedback-item-list"), {"search": "漏水", "page_size": 1}).json()
+    assert (body["count"], body["count_capped"], len(body["results"])) == (2, True, 1)
+    unsearched = client.get(reverse("api-feedback-item-list")).json()
+    assert (unsearched["count"], unsearched["count_capped"]) == (items + 2, False)

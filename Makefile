@@ -97,9 +97,12 @@ test: $(STAMP) system-deps messages
 	$(BIN)/pytest -n 2 --dist loadgroup -m "not smoke and not fuzz" $(PYTEST_ARGS)
 
 # The browser tests (marker browser) run once, in make test: what they drive is the same pages and services
-# that the rest of the suite exercises here on PostgreSQL, and they cost about 2 minutes of CI's 20.
+# that the rest of the suite exercises here on PostgreSQL, and they cost about 2 minutes of CI's 20. So do
+# the demo's data tests (estatedesk/demo/tests: the demo is seeded on SQLite by make demo, never in
+# production; a minute of one worker here).
 test-pg: $(STAMP) system-deps messages
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadgroup -m "not smoke and not fuzz and not browser" $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist loadgroup -m "not smoke and not fuzz and not browser" \
+		--ignore=estatedesk/demo/tests $(PYTEST_ARGS)
 
 smoke: $(STAMP) messages
 	$(BIN)/pytest -m smoke tests/smoke $(PYTEST_ARGS)

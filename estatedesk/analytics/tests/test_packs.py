@@ -205,22 +205,24 @@ def test_fb_7_a_run_missed_on_the_1st_is_caught_up_at_the_next_tick(month_world)
     assert len(made) == 3
 
 
-def test_fb_7_two_workers_at_once_make_version_1_once(month_world, monkeypatch):
-    # given another worker inserts the same pack between this one's check and its insert
+def test_fb_7_two_workers_at_once_make_version_1_once(month_world, monkeypatch, caplog):
+    # given another worker's pack, committed between this worker's checks and its insert: the checks
+    # (the first two reads of the month's packs) do not see it yet
     scope = branch_scope(month_world.branch_a)
-    original = MonthlyPack.objects.create
-    raced = []
+    other = packs.pack_generate(scope=scope, month=NOVEMBER, trigger=PackTrigger.SCHEDULE, now=NOW)
+    real_packs_of = packs.packs_of
+    reads = []
 
-    def create_after_the_other_worker(**values):
-        if not raced:
-            raced.append(original(**{**values, "trigger": PackTrigger.SCHEDULE}))
-        return original(**values)
+    def packs_of_before_the_other_commits(**kwargs):
+        reads.append(kwargs)
+        return MonthlyPack.objects.none() if len(reads) <= 2 else real_packs_of(**kwargs)
 
-    monkeypatch.setattr(MonthlyPack.objects, "create", create_after_the_other_worker)
+    monkeypatch.setattr(packs, "packs_of", packs_of_before_the_other_commits)
     # when this worker makes its scheduled pack
     pack = packs.pack_generate(scope=scope, month=NOVEMBER, trigger=PackTrigger.SCHEDULE, now=NOW)
-    # then the insert failed on the unique constraint, and the other worker's pack is the one
-    assert pack.pk == raced[0].pk
+    # then its insert failed on the unique constraint, and the other worker's pack is the one
+    assert "made by another worker meanwhile" in caplog.text
+    assert pack.pk == other.pk
     assert MonthlyPack.objects.filter(scope_key="branch:QD", month=NOVEMBER).count() == 1
 
 

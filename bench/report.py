@@ -188,10 +188,9 @@ SEARCH_ROWS = [(label, key) for label, key in OURS_ONLY if key.startswith("searc
 def search_sections() -> list[str]:
     """Word search at scale (issue 17 item 4, ADR 0019): EstateDesk-only runs of run.py kept in
     results/search/ (the peer has no word search over an index to compare with)."""
-    runs = [json.loads(path.read_text()) for path in sorted((RESULTS / "search").glob("*.json"))]
+    runs = load_runs(RESULTS / "search")
     if not runs:
         return []
-    runs.sort(key=lambda run: (-run["items"], run["database"]))
     lines = [
         "## Word search (issue 17, ADR 0019)",
         "",
@@ -213,11 +212,14 @@ def search_sections() -> list[str]:
     return [*lines, "", f"Runs: {dates}.", ""]
 
 
+def load_runs(folder: Path) -> list[dict[str, Any]]:
+    """The run files of a folder, largest first, then by database."""
+    runs = [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))]
+    return sorted(runs, key=lambda run: (-run["items"], run["database"]))
+
+
 def write() -> Path:
-    runs = []
-    for path in sorted(RESULTS.glob("*.json")):
-        runs.append(json.loads(path.read_text()))
-    runs.sort(key=lambda run: (-run["items"], run["database"]))
+    runs = load_runs(RESULTS)
     lines = [
         "# Benchmark results",
         "",

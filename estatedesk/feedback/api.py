@@ -452,7 +452,7 @@ class RowsPaginator(CappedPaginator):
 
 
 class ItemRowsPagination(CappedPagination):
-    """A searched list counts up to `search.SEARCH_COUNT_CAP` items (the web list does the same)."""
+    """A searched list counts up to `search.count_cap` items (the web list does the same)."""
 
     cap: int | None = None
 
@@ -461,7 +461,7 @@ class ItemRowsPagination(CappedPagination):
         return functools.partial(RowsPaginator, cap=self.cap)
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
-        self.cap = search.SEARCH_COUNT_CAP if request.query_params.get("search", "").strip() else None
+        self.cap = search.count_cap(request.query_params.get("search", ""))
         return super().paginate_queryset(queryset, request, view)
 
 

@@ -78,6 +78,11 @@ class _SqliteMatch(RawSQL):
         return f'({walk}{table}."id" IN ({self.sql}))', tuple(self.params)
 
 
+def count_cap(text: str) -> int | None:
+    """How far a list searched for `text` counts (None: the lists' own cap), on the page and in the API."""
+    return SEARCH_COUNT_CAP if text.strip() else None
+
+
 def _runs(text: str) -> list[str]:
     """The runs of Chinese characters and the words of other letters and digits, normalised."""
     return _RUN.findall(unicodedata.normalize("NFKC", text).casefold())

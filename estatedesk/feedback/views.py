@@ -97,7 +97,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
         messages.warning(request, message % {"name": queue_name[:40]})
         queue_name = ""
     filters = dataclasses.replace(filters, queue=queue_name)
-    cap = search.SEARCH_COUNT_CAP if filters.search else None
+    cap = search.count_cap(filters.search)
     page = CappedPaginator(selectors.item_list_rows(user=user, filters=filters), PAGE_SIZE, cap=cap).get_page(
         request.GET.get("page")
     )

@@ -28,11 +28,12 @@ from estatedesk.analytics.choices import (
     PackTrigger,
     ScopeKind,
 )
+from estatedesk.common.models import BaseModel
 from estatedesk.common.scoping import EVERYTHING, NO_ROWS, Scope, ScopedManager
 from estatedesk.org.models import Branch, Building, Company, Project
 
 
-class PackRules(models.Model):
+class PackRules(BaseModel):
     """When the scheduled run makes the month's packs (company time) and how long a pack's lists are."""
 
     company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="pack_rules")
@@ -71,7 +72,7 @@ def _pack_scope_q(
     )
 
 
-class MonthlyPack(models.Model):
+class MonthlyPack(BaseModel):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
     scope_kind = models.CharField(_("scope"), max_length=10, choices=ScopeKind.choices)
     scope_key = models.CharField(_("scope key"), max_length=60)  # MetricScope.key: company, branch:BJ, …
@@ -114,7 +115,7 @@ class MonthlyPack(models.Model):
         return _pack_scope_q(scope)
 
 
-class PackDelivery(models.Model):
+class PackDelivery(BaseModel):
     pack = models.ForeignKey(MonthlyPack, on_delete=models.CASCADE, related_name="deliveries")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     email = models.EmailField(_("email"), blank=True)
@@ -133,7 +134,7 @@ class PackDelivery(models.Model):
         return f"{self.pack} → {self.user}"
 
 
-class AlertRule(models.Model):
+class AlertRule(BaseModel):
     """A threshold as data: e.g. a project's contact-on-time rate below 80% this week (with at least
     `minimum_count` items decided, so that one late call of two is no alert), or three C visits in one
     building this month."""
@@ -165,7 +166,7 @@ class AlertRule(models.Model):
         return Q(company_id__in=sorted(scope.company_ids)) if scope.is_staff_member else NO_ROWS
 
 
-class AlertBreach(models.Model):
+class AlertBreach(BaseModel):
     """One breach of a rule by one project or building in one window: found once, sent once."""
 
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="breaches")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
@@ -18,6 +19,7 @@ from estatedesk.feedback.selectors import ItemFilters, bilingual
 from estatedesk.feedback.workflow import Step
 from estatedesk.org import selectors as org_selectors
 from estatedesk.org.models import Building, Project
+from estatedesk.org.selectors import PickedProject
 from estatedesk.owners.contacts import normalize_phone
 
 STAFF_CHANNELS = [Channel.HOTLINE, Channel.WALK_IN, Channel.PATROL, Channel.CLIENT_VISIT]
@@ -228,7 +230,7 @@ class ItemFilterForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        projects: list[Project],
+        projects: Sequence[Project | PickedProject],
         buildings: list[Building],
         assignees: list[Any],
         **kwargs: Any,

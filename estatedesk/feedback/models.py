@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from estatedesk.common.fields import EncryptedTextField
-from estatedesk.common.models import TimeStampedModel
+from estatedesk.common.models import BaseModel, TimeStampedModel
 from estatedesk.common.scoping import NO_ROWS, Scope, ScopedManager
 from estatedesk.feedback.choices import (
     Category,
@@ -215,7 +215,7 @@ class FeedbackItem(TimeStampedModel):
         super().save(*args, **kwargs)
 
 
-class ReferenceCounter(models.Model):
+class ReferenceCounter(BaseModel):
     """The day's last sequence number per project: references are PROJECT-YYYYMMDD-NNNN."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
@@ -229,7 +229,7 @@ class ReferenceCounter(models.Model):
         return f"{self.project_id} {self.day}: {self.last}"
 
 
-class TimelineEvent(models.Model):
+class TimelineEvent(BaseModel):
     """Append-only: who did what and when to an item; written only by the feedback services."""
 
     item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="events")
@@ -253,7 +253,7 @@ class TimelineEvent(models.Model):
         return f"{self.item_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
 
-class Attachment(models.Model):
+class Attachment(BaseModel):
     item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("file"), upload_to="feedback/%Y/%m/")
     name = models.CharField(_("file name"), max_length=200)
@@ -272,7 +272,7 @@ class Attachment(models.Model):
         return self.name
 
 
-class ExecutionRecord(models.Model):
+class ExecutionRecord(BaseModel):
     """附表二 物业质量反馈意见执行调查表 (R-FB-8), one per item."""
 
     item = models.OneToOneField(FeedbackItem, on_delete=models.CASCADE, related_name="execution_record")
@@ -306,7 +306,7 @@ class ExecutionRecord(models.Model):
         return f"execution record of {self.item_id}"
 
 
-class StaffTalk(models.Model):
+class StaffTalk(BaseModel):
     """R-FB-4: a staff-attitude problem leads to a recorded talk with, or criticism of, the employee."""
 
     item = models.ForeignKey(FeedbackItem, on_delete=models.CASCADE, related_name="staff_talks")
@@ -326,7 +326,7 @@ class StaffTalk(models.Model):
         return f"{self.employee_name} ({self.get_kind_display()})"
 
 
-class SlaPolicy(models.Model):
+class SlaPolicy(BaseModel):
     """Business parameters as data: the minutes each clock allows, most specific match wins.
 
     A blank kind / category / priority matches any. Seeded from the requirements: contact the supervisor
@@ -367,7 +367,7 @@ class SlaPolicy(models.Model):
         return Q(company_id__in=sorted(scope.company_ids)) if scope.is_staff_member else NO_ROWS
 
 
-class Escalation(models.Model):
+class Escalation(BaseModel):
     """One row per (item, clock, cycle, level): the unique constraint makes an escalation happen once.
     `cycle` is the item's escalation cycle: reopening starts a new one, the old rows stay."""
 
@@ -389,7 +389,7 @@ class Escalation(models.Model):
         return f"{self.item_id} {self.clock} level {self.level}"
 
 
-class Mailbox(models.Model):
+class Mailbox(BaseModel):
     """A project's complaint mailbox (R-CH-4), polled over IMAP."""
 
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="mailbox")
@@ -412,7 +412,7 @@ class Mailbox(models.Model):
         return f"{self.username}@{self.host}"
 
 
-class InboundMessage(models.Model):
+class InboundMessage(BaseModel):
     """Every message fetched from a mailbox, once (unique per mailbox and Message-ID): what it became, or
     why it was set aside, with a raw copy of it (intake/rawmail.py) for FEEDBACK_MAIL_RAW_RETENTION_DAYS.
 

@@ -51,6 +51,7 @@ from estatedesk.feedback.forms import (
     StepForm,
 )
 from estatedesk.feedback.intake import confirmation, registration
+from estatedesk.feedback.list_rows import item_rows_html
 from estatedesk.feedback.models import FeedbackItem
 from estatedesk.feedback.pdf import execution_record_pdf as render_execution_record
 from estatedesk.feedback.photos import PICTURE_TYPES, feedback_photos_add, thumbnail_ensure
@@ -83,7 +84,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     user = request.user
     project_code = request.GET.get("project", "")
-    projects = org_selectors.filter_projects(user=user)
+    projects = org_selectors.project_picker(user=user)
     form = ItemFilterForm(
         request.GET,
         projects=projects,
@@ -109,6 +110,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
+            "rows_html": item_rows_html(rows),
             "queue_tabs": queue_tabs(user=user, current=queue_name, query=request.GET),
             "is_filtered": any(value for name, value in request.GET.items() if name != "page"),
             "filters_open": any(value for name, value in request.GET.items() if name not in ("page", "q")),

@@ -10,10 +10,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from estatedesk.common.models import BaseModel
 from estatedesk.notifications.choices import OutboxStatus
 
 
-class Notification(models.Model):
+class Notification(BaseModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
@@ -42,7 +43,7 @@ class Notification(models.Model):
         super().save(*args, **kwargs)
 
 
-class DailyDigest(models.Model):
+class DailyDigest(BaseModel):
     """The daily digest email sent to one user for one day (local date): at most one row, so a digest job
     run twice for a day sends nothing more (notifications/digest.py)."""
 
@@ -67,7 +68,7 @@ def new_message_id() -> str:
     return make_msgid(domain=domain)
 
 
-class OutboundEmail(models.Model):
+class OutboundEmail(BaseModel):
     """An email to send, written in the business transaction. It is sent at least once and marked sent only
     after the mail server accepted it, or it is listed as failed (docs/adr/0012-what-we-promise.md):
 

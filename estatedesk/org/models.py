@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from estatedesk.common.models import TimeStampedModel
+from estatedesk.common.models import BaseModel, TimeStampedModel
 from estatedesk.common.scoping import NO_ROWS, Scope, ScopedManager
 from estatedesk.org.choices import (
     BuildingKind,
@@ -123,7 +123,7 @@ class WorkingCalendar(TimeStampedModel):
         return f"{self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
 
 
-class PublicHoliday(models.Model):
+class PublicHoliday(BaseModel):
     """A public holiday or a make-up working day (调休) of the company's region."""
 
     company = models.ForeignKey(

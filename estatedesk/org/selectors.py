@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -142,7 +143,24 @@ def filter_projects(*, user: Any) -> list[Project]:
     return list(Project.objects.visible_to(user).filter(is_active=True).order_by("code"))
 
 
-def filter_buildings(*, user: Any, projects: list[Project], project_code: str = "") -> list[Building]:
+class PickedProject(NamedTuple):
+    """A project as a list's picker names it: no model instance (HQ's picker lists 200 projects)."""
+
+    pk: int
+    code: str
+    name: str
+
+
+def project_picker(*, user: Any) -> list[PickedProject]:
+    """`filter_projects` as (pk, code, name): the list page's picker, its QR sheets and the building and
+    assignee pickers need no more, and 200 model instances cost more than the page's rows."""
+    rows = Project.objects.visible_to(user).filter(is_active=True).order_by("code")
+    return [PickedProject(*row) for row in rows.values_list("pk", "code", "name")]
+
+
+def filter_buildings(
+    *, user: Any, projects: Sequence[Project | PickedProject], project_code: str = ""
+) -> list[Building]:
     """The buildings and common areas of the chosen project; with none chosen, of the user's only project
     (a company-wide user chooses a project first: every building of 200 projects helps nobody).
     `projects`: the projects of the list's filter (`filter_projects`)."""
@@ -152,7 +170,7 @@ def filter_buildings(*, user: Any, projects: list[Project], project_code: str = 
     return list(queryset.filter(project_id=projects[0].pk)[:300]) if len(projects) == 1 else []
 
 
-def filter_assignees(*, projects: list[Project], project_code: str = "") -> list[Any]:
+def filter_assignees(*, projects: Sequence[Project | PickedProject], project_code: str = "") -> list[Any]:
     """Staff who can be an item's supervisor or executor: at the chosen project, or at the user's projects
     when they are a few (a company-wide user chooses a project first). `projects`: as for buildings."""
     project_ids = [p.pk for p in projects if not project_code or p.code == project_code]

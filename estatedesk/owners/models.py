@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from estatedesk.common.models import TimeStampedModel
+from estatedesk.common.models import BaseModel, TimeStampedModel
 from estatedesk.common.scoping import EVERYTHING, NO_ROWS, Scope, ScopedManager
 from estatedesk.org.models import Project, Unit
 from estatedesk.owners.choices import (
@@ -85,7 +85,7 @@ class Resident(TimeStampedModel):
         return condition
 
 
-class ResidentPhone(models.Model):
+class ResidentPhone(BaseModel):
     """One of a resident's phone numbers, normalized (digits; a landline's extension after a dash)."""
 
     resident = models.ForeignKey(
@@ -256,7 +256,7 @@ class ImportColumnAlias(TimeStampedModel):
             )
 
 
-class CompletenessSnapshot(models.Model):
+class CompletenessSnapshot(BaseModel):
     """A project's archive completeness on one day (a counter row; the daily job fills it)."""
 
     project = models.ForeignKey(
@@ -381,7 +381,7 @@ class EmailChange(TimeStampedModel):
         return _of_current_residents(scope, owner=Q(user_id=scope.user_id))
 
 
-class LoginCode(models.Model):
+class LoginCode(BaseModel):
     """A one-time sign-in code for the owner portal, stored hashed, valid for minutes, few attempts."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -400,7 +400,7 @@ class LoginCode(models.Model):
         return f"code for {self.user_id} until {self.expires_at:%H:%M}"
 
 
-class PortalInvitation(models.Model):
+class PortalInvitation(BaseModel):
     """An invitation to the owner portal (issue 11): a one-time activation code for one resident, stored
     hashed (SHA-256 of a random code from `secrets`: the code is looked up by its hash), valid until
     `expires_at`, used once; a newer invitation revokes the older ones. An invitation sent by email has

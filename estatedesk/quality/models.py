@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from estatedesk.common.models import TimeStampedModel
+from estatedesk.common.models import BaseModel, TimeStampedModel
 from estatedesk.common.scoping import NO_ROWS, Scope, ScopedManager
 from estatedesk.feedback.models import FeedbackItem
 from estatedesk.org.models import Building, Company, Department, Project
@@ -30,7 +30,7 @@ from estatedesk.quality.choices import (
 from estatedesk.visits.models import ReturnVisit
 
 
-class QualityRules(models.Model):
+class QualityRules(BaseModel):
     """The company's nonconformity parameters, editable by HQ (seeded with the defaults below)."""
 
     company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="quality_rules")
@@ -167,7 +167,7 @@ class Nonconformity(TimeStampedModel):
         return self.stage not in (Stage.CLOSED, Stage.CANCELLED)
 
 
-class NonconformityAction(models.Model):
+class NonconformityAction(BaseModel):
     """One action of the plan: a correction, a corrective or a preventive action, with its owner and
     deadline; the reminders sent are remembered on the row (the daily job sends each once)."""
 
@@ -203,7 +203,7 @@ class NonconformityAction(models.Model):
         return f"{self.get_kind_display()}: {self.description[:40]}"
 
 
-class NonconformityEvent(models.Model):
+class NonconformityEvent(BaseModel):
     """Append-only: the retained record of the nonconformity (ISO 9001 §10.2.2); written only by
     `quality/events.py`."""
 
@@ -227,7 +227,7 @@ class NonconformityEvent(models.Model):
         return f"{self.nonconformity_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
 
-class NonconformityCounter(models.Model):
+class NonconformityCounter(BaseModel):
     """The month's last sequence number per project: references are NC-PROJECT-YYYYMM-NNN."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")

@@ -25,7 +25,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from estatedesk.common.models import TimeStampedModel
+from estatedesk.common.models import BaseModel, TimeStampedModel
 from estatedesk.common.scoping import EVERYTHING, NO_ROWS, Scope, ScopedManager
 from estatedesk.feedback.models import FeedbackItem
 from estatedesk.org.choices import Role
@@ -60,7 +60,7 @@ def _unit_q(scope: Scope, *, branch: str = "branch_id", project: str = "project_
     )
 
 
-class ReportingRules(models.Model):
+class ReportingRules(BaseModel):
     """The company's reporting parameters, editable by HQ (seeded with the procedure's numbers)."""
 
     company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="reporting_rules")
@@ -139,7 +139,7 @@ class InformationType(TimeStampedModel):
         return Q(company_id__in=sorted(scope.company_ids)) if scope.is_staff_member else NO_ROWS
 
 
-class ReportTemplate(models.Model):
+class ReportTemplate(BaseModel):
     """The unified format of a type (R-IR-5), versioned: fields [{key, label, label_en, type (text,
     number, money, date, choice, yes_no), required, unit, choices}] and the attachments required."""
 
@@ -163,7 +163,7 @@ class ReportTemplate(models.Model):
         return f"{self.information_type_id} v{self.version}"
 
 
-class QualityLevel(models.Model):
+class QualityLevel(BaseModel):
     """HQ's rubric for the quality of an accepted report (R-IR-1), editable: e.g. 优 100 … 差 40."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="report_quality_levels")
@@ -281,7 +281,7 @@ class ReportSubmission(TimeStampedModel):
         return self.status == SubmissionStatus.ACCEPTED
 
 
-class ReportAttachment(models.Model):
+class ReportAttachment(BaseModel):
     submission = models.ForeignKey(ReportSubmission, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="reporting/%Y/%m/")
     name = models.CharField(_("file name"), max_length=200)
@@ -298,7 +298,7 @@ class ReportAttachment(models.Model):
         return self.name
 
 
-class ReportUpdate(models.Model):
+class ReportUpdate(BaseModel):
     """The report's history, append-only, written by events.py only."""
 
     submission = models.ForeignKey(ReportSubmission, on_delete=models.CASCADE, related_name="updates")
@@ -326,7 +326,7 @@ class ReportUpdate(models.Model):
         return f"{self.submission_id} {self.kind}"
 
 
-class ReportReminder(models.Model):
+class ReportReminder(BaseModel):
     """A reminder sent about a report (e.g. "3 days before"): once per (report, kind)."""
 
     submission = models.ForeignKey(ReportSubmission, on_delete=models.CASCADE, related_name="reminders")
@@ -459,7 +459,7 @@ class Document(TimeStampedModel):
         return Q(id__in=delivered)
 
 
-class DocumentDelivery(models.Model):
+class DocumentDelivery(BaseModel):
     """One forwarding of a document to a person, with the time they first opened it."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="deliveries")
@@ -526,7 +526,7 @@ class NewsletterIssue(TimeStampedModel):
         return company & Q(status=IssueStatus.PUBLISHED)
 
 
-class NewsletterArticle(models.Model):
+class NewsletterArticle(BaseModel):
     issue = models.ForeignKey(NewsletterIssue, on_delete=models.CASCADE, related_name="articles")
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(_("title"), max_length=200)
@@ -586,7 +586,7 @@ class CommunityActivity(TimeStampedModel):
         return scope.project_q("project_id") if scope.is_staff_member else NO_ROWS
 
 
-class ActivityPhoto(models.Model):
+class ActivityPhoto(BaseModel):
     activity = models.ForeignKey(CommunityActivity, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to="reporting/activities/%Y/%m/")
     thumbnail = models.ImageField(upload_to="reporting/activities/%Y/%m/", blank=True)

@@ -22,7 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from estatedesk.common.models import TimeStampedModel
+from estatedesk.common.models import BaseModel, TimeStampedModel
 from estatedesk.common.scoping import NO_ROWS, Scope, ScopedManager
 from estatedesk.org.models import Building, Company, Department, Project, Unit
 from estatedesk.surveys.choices import (
@@ -42,7 +42,7 @@ REPEATING = [(value, label) for value, label in Frequency.choices if value != Fr
 PERCENT = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 
-class SurveyRules(models.Model):
+class SurveyRules(BaseModel):
     """The company's survey parameters, editable by HQ (seeded with the procedure's numbers)."""
 
     company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="survey_rules")
@@ -120,7 +120,7 @@ class Questionnaire(TimeStampedModel):
         return self.name
 
 
-class QuestionnaireItem(models.Model):
+class QuestionnaireItem(BaseModel):
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.CASCADE, related_name="entries")
     item = models.ForeignKey(SurveyItem, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField(default=0)
@@ -135,7 +135,7 @@ class QuestionnaireItem(models.Model):
         return f"{self.questionnaire_id} {self.position} {self.item_id}"
 
 
-class ReportRoute(models.Model):
+class ReportRoute(BaseModel):
     """R-SV-5 as data: per running department, the roles that may review its report (never its author)
     and who it is distributed to."""
 
@@ -279,7 +279,7 @@ class Campaign(TimeStampedModel):
         return self.status in (CampaignStatus.DRAFT, CampaignStatus.RUNNING)
 
 
-class CampaignItem(models.Model):
+class CampaignItem(BaseModel):
     """An item of a campaign's questionnaire, its labels frozen when the campaign was made."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
@@ -300,7 +300,7 @@ class CampaignItem(models.Model):
         return self.label
 
 
-class CampaignArea(models.Model):
+class CampaignArea(BaseModel):
     """An area surveyed by a campaign; the return-rate waiver (R-SV-2) is recorded here."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="areas")
@@ -324,7 +324,7 @@ class CampaignArea(models.Model):
         return self.waiver_at is not None
 
 
-class SurveyForm(models.Model):
+class SurveyForm(BaseModel):
     """One printed form with its serial number and QR token: handed out, returned (or not), answered once."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="forms")
@@ -380,7 +380,7 @@ class SurveyForm(models.Model):
         return self.returned_at is not None
 
 
-class SurveyAnswer(models.Model):
+class SurveyAnswer(BaseModel):
     form = models.ForeignKey(SurveyForm, on_delete=models.CASCADE, related_name="answers")
     item = models.ForeignKey(CampaignItem, on_delete=models.CASCADE, related_name="answers")
     rating = models.PositiveSmallIntegerField(_("rating"), choices=Rating.choices)
@@ -465,7 +465,7 @@ class CampaignReport(TimeStampedModel):
         return scope.project_q("campaign__project_id") | Q(id__in=received)
 
 
-class ReportRecipient(models.Model):
+class ReportRecipient(BaseModel):
     """One person a report was distributed to, with the time they first opened it (the read receipt)."""
 
     report = models.ForeignKey(CampaignReport, on_delete=models.CASCADE, related_name="recipients")

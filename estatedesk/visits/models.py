@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from estatedesk.common.models import TimeStampedModel
+from estatedesk.common.models import BaseModel, TimeStampedModel
 from estatedesk.common.scoping import NO_ROWS, Scope, ScopedManager
 from estatedesk.feedback.choices import Category
 from estatedesk.feedback.models import FeedbackItem
@@ -34,7 +34,7 @@ from estatedesk.visits.choices import (
 )
 
 
-class VisitRules(models.Model):
+class VisitRules(BaseModel):
     """The company's return-visit parameters, editable by HQ (seeded with the defaults below)."""
 
     company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="visit_rules")
@@ -60,7 +60,7 @@ class VisitRules(models.Model):
         return str(self.company)
 
 
-class VisitPolicy(models.Model):
+class VisitPolicy(BaseModel):
     """R-FB-6: which of last month's customers of a category are put on the monthly list."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="visit_policies")
@@ -248,7 +248,7 @@ class ReturnVisit(TimeStampedModel):
         return condition
 
 
-class VisitAttempt(models.Model):
+class VisitAttempt(BaseModel):
     """A call or a knock that reached no grade (无人接听 / 拒访 / 号码错误 / 改约)."""
 
     visit = models.ForeignKey(ReturnVisit, on_delete=models.CASCADE, related_name="attempts")
@@ -269,7 +269,7 @@ class VisitAttempt(models.Model):
         return f"{self.get_outcome_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
-class VisitEscalation(models.Model):
+class VisitEscalation(BaseModel):
     """One escalation of a late visit per level (the sweep's guard against escalating twice)."""
 
     visit = models.ForeignKey(ReturnVisit, on_delete=models.CASCADE, related_name="escalations")

@@ -5,12 +5,12 @@ projects spends most of a list page's time there. FastSelect writes the same HTM
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 
 class FastSelect(forms.Select):
@@ -20,15 +20,14 @@ class FastSelect(forms.Select):
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
         selected = {str(v) for v in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, " selected" if str(key) in selected else "", label)
-                for key, label in self._flat_choices()
-            ),
-        )
-        return format_html("<select{}>{}</select>", flatatt(final), options)
+        # the standard library's escape, as Django's does it, without its check of every argument for a lazy
+        # string (a picker of 200 projects called it 400 times a page)
+        options = []
+        for key, label in self._flat_choices():
+            text = str(key)
+            mark = " selected" if text in selected else ""
+            options.append(f'<option value="{escape(text)}"{mark}>{escape(str(label))}</option>')
+        return mark_safe(f"<select{flatatt(final)}>{''.join(options)}</select>")  # noqa: S308 - escaped above
 
     def _flat_choices(self) -> list[tuple[Any, Any]]:
         flat: list[tuple[Any, Any]] = []

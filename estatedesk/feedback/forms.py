@@ -199,6 +199,8 @@ class _FieldsAsHtml:
 
 
 class ItemFilterForm(forms.Form):
+    default_renderer = FAST_WIDGETS  # its widgets in Python; the list prints its fields by `as_field`
+
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("Status"), choices=ANY + Status.choices, required=False, widget=FastSelect

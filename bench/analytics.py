@@ -1,6 +1,8 @@
 """Dashboards and the monthly pack (issue 15) at N feedback items: the metrics layer for the company, a
 branch and a project over a month, a quarter and a year; the dashboard, the drill-down and the figures API
-over HTTP; the company's monthly pack (figures, lists, PDF and workbook).
+over HTTP; the company's monthly pack (figures, lists, PDF and workbook). Issue 17's scenarios beside
+them: the return-visit list of the month, the survey rates of a campaign of 2,000 forms and the reporting
+scorecard of 200 projects, each in process (the selector) and over HTTP (the pages, API and exports).
 
     .venv/bin/python bench/analytics.py --items 1000000 --database sqlite   # after run.py, as `make bench`
     .venv/bin/python bench/analytics.py --items 10000 --rounds 3             # a quick look
@@ -10,11 +12,17 @@ three years): the SQLite database in build/bench/<database>-<N>/ or PostgreSQL's
 as it is when it holds N items (run.py has just made it), and built with generate.load otherwise. Return
 visits are added once (one in ten closed items, graded about 70% A, 22% B, 8% C, due a week after the
 item closed) and a nonconformity for one C visit in four, so that every source of the figures has rows.
+analytics_data.py adds, once each: the monthly return-visit lists of the month (the visits service, as on
+the 1st), per project a survey campaign of the month with `--survey-forms` returned forms and a closed one
+of the month before, and a year of monthly reports to HQ of every project and branch (a few minutes the
+first time, whatever N: about 3.5 million survey answers).
 
 Timed: `metrics_report` in this process (median of `--rounds`, and its number of queries); the pages and the
 API over gunicorn as run.py serves them (DEBUG off), signed in as HQ (`hq`, who sees every project); the
-pack made once per round with `pack_generate` (no email). Writes bench/results/analytics/<database>-<N>.json
-and the section "Dashboards and the monthly pack (issue 15)" of bench/RESULTS.md.
+pack made once per round with `pack_generate` (no email); issue 17's selectors in process (a first call
+with its queries, then median and p95 of `--rounds`) and their pages over HTTP. Writes
+bench/results/analytics/<database>-<N>.json and the section "Dashboards and the monthly pack (issue 15)"
+of bench/RESULTS.md, with issue 17's tables at its end.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
+import analytics_data  # noqa: E402 - the data of issue 17's scenarios (monthly lists, surveys, reports)
 import run  # noqa: E402 - the feedback bench's server, client and timing helpers
 
 OUT = BENCH / "results" / "analytics"
@@ -47,8 +56,9 @@ log = run.log
 # --- the data set -----------------------------------------------------------------------------------------
 
 
-def prepare(*, items: int, database: str, workdir: Path) -> dict[str, Any]:
-    """run.py's data set of `items` items, reused when it is there; return visits added once."""
+def prepare(*, items: int, database: str, workdir: Path, survey_forms: int = 2000) -> dict[str, Any]:
+    """run.py's data set of `items` items, reused when it is there; return visits, the monthly lists,
+    survey campaigns and reports to HQ added once (analytics_data.py)."""
     from django.core.management import call_command
 
     from estatedesk.feedback.models import FeedbackItem
@@ -68,7 +78,20 @@ def prepare(*, items: int, database: str, workdir: Path) -> dict[str, Any]:
         log(f"reusing the data set in {workdir if not pg else 'bench_estatedesk'}: {have:,} items")
         info["reused"] = True
     info["visits"] = _visits()
+    month = _month()
+    info["monthly_visits"] = analytics_data.monthly_visits(month=month, log=log)
+    info["surveys"] = analytics_data.surveys(month=month, forms=survey_forms, log=log)
+    info["reports"] = analytics_data.reports(month=month, log=log)
     return info
+
+
+def _month() -> date:
+    """The month every scenario is about: the last closed month (the dashboards' default)."""
+    from django.utils import timezone
+
+    from estatedesk.analytics.periods import last_closed_month
+
+    return last_closed_month(timezone.now()).start
 
 
 def _visits() -> dict[str, Any]:
@@ -188,6 +211,25 @@ def _timed(call: Callable[[], Any], rounds: int) -> dict[str, Any]:
     }
 
 
+def _timed_warm(call: Callable[[], Any], rounds: int) -> dict[str, Any]:
+    """A first call (its time and queries recorded apart: it fills caches), then `rounds` timed calls:
+    median and p95 as over HTTP (httpbench.summarize)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from httpbench import summarize
+
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        call()
+        first = (time.perf_counter() - started) * 1000
+    samples: list[float] = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return {**summarize(samples), "first_ms": round(first, 1), "queries": len(queries.captured_queries)}
+
+
 def metrics_scenarios(*, month: date, rounds: int) -> dict[str, Any]:
     from estatedesk.analytics.metrics import metrics_report
     from estatedesk.analytics.periods import Period
@@ -265,6 +307,88 @@ def pack_scenario(*, month: date, rounds: int) -> dict[str, Any]:
     }
 
 
+def issue17_scenarios(*, month: date, rounds: int) -> dict[str, Any]:
+    """Issue 17's reads in this process, each as its page makes it: the return-visit list of the month
+    (the first page of 50 with its capped count), a campaign's survey figures (every rate, the Pareto
+    rows, the returns, the comparison) and the reporting scorecard."""
+    from django.contrib.auth import get_user_model
+
+    from estatedesk.common.pagination import CappedPaginator
+    from estatedesk.reporting.scoring import Period, scorecard
+    from estatedesk.surveys.figures import campaign_figures, figures_snapshot
+    from estatedesk.visits.selectors import return_visit_list
+
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=["hq", "supervisor_a"])}
+    hq, supervisor = users["hq"], users["supervisor_a"]
+    campaign = _campaign(month)
+
+    def visit_page(user: Any) -> Callable[[], Any]:
+        def call() -> Any:  # as visits.views.visit_list reads it: 50 rows and a capped count
+            page = CappedPaginator(return_visit_list(user=user, month=month), 50).get_page(1)
+            return len(list(page)), page.paginator.count
+
+        return call
+
+    calls: dict[str, Callable[[], Any]] = {
+        "visits month, HQ": visit_page(hq),
+        "visits month, project staff": visit_page(supervisor),
+        "survey figures": lambda: campaign_figures(campaign),
+        "survey figures as JSON (API)": lambda: figures_snapshot(campaign_figures(campaign)),
+        "scorecard month, HQ": lambda: scorecard(user=hq, period=Period.month(month)),
+        "scorecard month, branch QD": lambda: scorecard(
+            user=hq, period=Period.month(month), branch_code="QD"
+        ),
+        "scorecard year, HQ": lambda: scorecard(user=hq, period=Period.year(month.year)),
+    }
+    result: dict[str, Any] = {}
+    for name, call in calls.items():
+        log(f"  {name}")
+        result[name] = _timed_warm(call, rounds)
+    result["_facts"] = _facts(month, campaign)
+    return result
+
+
+def _facts(month: date, campaign: Any) -> dict[str, Any]:
+    """What the scenarios read, for the report's lines (and to see at a glance that they read rows)."""
+    from estatedesk.reporting.models import ReportSubmission
+    from estatedesk.surveys import rates
+    from estatedesk.surveys.figures import campaign_figures
+    from estatedesk.surveys.models import Campaign, SurveyAnswer, SurveyForm
+    from estatedesk.visits.choices import Purpose
+    from estatedesk.visits.models import ReturnVisit
+
+    monthly = ReturnVisit.objects.filter(purpose=Purpose.MONTHLY, month=month)
+    figures = campaign_figures(campaign)
+    return {
+        "visits": ReturnVisit.objects.count(),
+        "monthly_visits": monthly.count(),
+        "monthly_visits_project": monthly.filter(project_id=campaign.project_id).count(),
+        "monthly_projects": monthly.values("project_id").distinct().count(),
+        "campaign": campaign.reference,
+        "campaign_handed_out": figures.handed_out,
+        "campaign_returned": figures.returned,
+        "campaign_areas": len(figures.areas),
+        "campaign_items": len(figures.items),
+        "campaign_satisfaction": rates.percent_text(figures.overall.rate),
+        "campaign_return_rate": rates.percent_text(rates.return_rate(figures.returned, figures.handed_out)),
+        "campaign_previous": figures.previous.reference if figures.previous else "",
+        "campaigns": Campaign.objects.count(),
+        "forms": SurveyForm.objects.count(),
+        "answers": SurveyAnswer.objects.count(),
+        "reports": ReportSubmission.objects.count(),
+        "reports_in_month": ReportSubmission.objects.filter(period_start=month).count(),
+    }
+
+
+def _campaign(month: date) -> Any:
+    """The bench campaign of the month at 海景花园 (QD-HJ), the one the survey scenarios read."""
+    from estatedesk.surveys.models import Campaign
+
+    return Campaign.objects.select_related("project__branch").get(
+        title__startswith=analytics_data.SURVEY_MARK, period_start=month, project__code="QD-HJ"
+    )
+
+
 # --- timing over HTTP -------------------------------------------------------------------------------------
 
 
@@ -273,6 +397,7 @@ def http_scenarios(
 ) -> dict[str, Any]:
     from django.db import connections
 
+    reference = _campaign(month).reference
     connections.close_all()
     port = run.free_port()
     server = run.serve_ours(env=env, port=port, workers=workers)
@@ -303,6 +428,7 @@ def http_scenarios(
                 f"/api/analytics/metrics/?scope=company&period={period}"
             ),
         }
+        scenarios |= issue17_requests(base, hq=hq, pm=pm, period=period, year=year, reference=reference)
         for name, call in scenarios.items():
             log(f"  HTTP {name}")
             results[name] = run.guarded(lambda c=call: run.timed_rounds(c, rounds=rounds, budget=budget))
@@ -310,6 +436,66 @@ def http_scenarios(
     finally:
         run.stop(server)
     return results
+
+
+ISSUE17_HTTP = {  # the requests of issue 17's scenarios, in the order RESULTS.md lists them
+    "visits": [
+        "visit list of the month, HQ (every project)",
+        "visit list of the month, HQ, one project",
+        "visit list of the month, project CS supervisor",
+        "visit list, a visitor's own due visits",
+        "API visits of the month, HQ",
+        "monthly list workbook, one project",
+    ],
+    "surveys": [
+        "survey analysis page, HQ",
+        "survey analysis page, project CS supervisor",
+        "survey figures API",
+        "survey analysis workbook",
+        "survey campaign list, HQ",
+    ],
+    "reporting": [
+        "scorecard month, HQ (branches)",
+        "scorecard month, branch QD (its projects ranked)",
+        "scorecard year, HQ",
+        "scorecard month, project manager",
+        "scorecard API month, branch QD",
+        "scorecard workbook month, branch QD",
+        "scorecard PDF month, branch QD",
+    ],
+}
+
+
+def issue17_requests(
+    base: str, *, hq: Any, pm: Any, period: str, year: str, reference: str
+) -> dict[str, Callable[[], Any]]:
+    """The pages and API of issue 17's scenarios: HQ sees every project; 海景花园's (QD-HJ) CS supervisor,
+    CS agent and project manager see their project."""
+    supervisor = run.our_login(base, "supervisor_a")
+    agent = run.our_login(base, "agent_a")
+    month = f"month={period}"
+    calls: list[Callable[[], Any]] = [
+        lambda: hq.get(f"/visits/?{month}"),
+        lambda: hq.get(f"/visits/?{month}&project=QD-HJ"),
+        lambda: supervisor.get(f"/visits/?{month}"),
+        lambda: agent.get("/visits/"),  # a visitor opens the bare list on their own due visits
+        lambda: hq.get(f"/api/visits/?{month}"),
+        lambda: supervisor.get(f"/visits/monthly/export/?project=QD-HJ&{month}"),
+        lambda: hq.get(f"/surveys/{reference}/analysis/"),
+        lambda: supervisor.get(f"/surveys/{reference}/analysis/"),
+        lambda: hq.get(f"/api/surveys/campaigns/{reference}/figures/"),
+        lambda: hq.get(f"/surveys/{reference}/analysis.xlsx"),
+        lambda: hq.get("/surveys/"),
+        lambda: hq.get(f"/reporting/scores/?{month}"),
+        lambda: hq.get(f"/reporting/scores/?{month}&branch=QD"),
+        lambda: hq.get(f"/reporting/scores/?year={year}"),
+        lambda: pm.get(f"/reporting/scores/?{month}"),
+        lambda: hq.get(f"/api/reporting/scorecard/?{month}&branch=QD"),
+        lambda: hq.get(f"/reporting/scores/xlsx/?{month}&branch=QD"),
+        lambda: hq.get(f"/reporting/scores/pdf/?{month}&branch=QD"),
+    ]
+    names = [name for group in ISSUE17_HTTP.values() for name in group]
+    return dict(zip(names, calls, strict=True))
 
 
 # --- the report -------------------------------------------------------------------------------------------
@@ -334,8 +520,9 @@ def section(data: dict[str, Any]) -> list[str]:
         "",
         f"{items:,} feedback items on {database} ({data['date'][:10]}, {data['machine']['cores']} cores), "
         f"the month {data['month']}; {prepare_info.get('visits', {}).get('visits', 0):,} return visits and "
-        f"{prepare_info.get('visits', {}).get('nonconformities', 0):,} nonconformities beside them. "
-        f"Reproduce: `{data['command']}`.",
+        f"{prepare_info.get('visits', {}).get('nonconformities', 0):,} nonconformities beside them"
+        + _issue17_data(prepare_info)
+        + f". Reproduce: `{data['command']}`.",
         "",
         "The metrics layer (`metrics_report`: the period, the period before and a year earlier), in process; "
         "milliseconds, median of the rounds (first call in brackets) and the queries of one call:",
@@ -359,8 +546,9 @@ def section(data: dict[str, Any]) -> list[str]:
         "| request | ms |",
         "|---|---:|",
     ]
+    issue17_names = {name for group in ISSUE17_HTTP.values() for name in group}
     for name, row in data["http"].items():
-        if name != "rss":
+        if name != "rss" and name not in issue17_names:
             lines.append(f"| {name} | {_ms(row)} |")
     pack = data["pack"]
     lines += [
@@ -372,7 +560,132 @@ def section(data: dict[str, Any]) -> list[str]:
         f"({pack.get('workbook_bytes', 0) / 1024:,.0f} KB).",
         "",
     ]
+    if "issue17" in data:
+        lines += issue17_section(data)
     return lines
+
+
+# what each of issue 17's scenarios measures: (name, in process or over HTTP, the line RESULTS.md shows)
+ISSUE17_ROWS: dict[str, list[tuple[str, str, str]]] = {
+    "visits": [
+        (
+            "visits month, HQ",
+            "process",
+            "`return_visit_list(month=…)` as HQ, the first page of 50 and its capped count",
+        ),
+        ("visits month, project staff", "process", "the same for 海景花园's CS supervisor (one project)"),
+        ("visit list of the month, HQ (every project)", "http", "`/visits/?month=…`: every project's list"),
+        ("visit list of the month, HQ, one project", "http", "`/visits/?month=…&project=QD-HJ`"),
+        (
+            "visit list of the month, project CS supervisor",
+            "http",
+            "`/visits/?month=…` in one project's scope",
+        ),
+        ("visit list, a visitor's own due visits", "http", "`/visits/` as a CS agent: the default list"),
+        ("API visits of the month, HQ", "http", "`/api/visits/?month=…`, first page"),
+        ("monthly list workbook, one project", "http", "`/visits/monthly/export/`: the list as Excel"),
+    ],
+    "surveys": [
+        ("survey figures", "process", "`campaign_figures`: every rate, the returns, Pareto, the comparison"),
+        (
+            "survey figures as JSON (API)",
+            "process",
+            "`figures_snapshot(campaign_figures(…))`, what the API answers",
+        ),
+        ("survey analysis page, HQ", "http", "`/surveys/<ref>/analysis/`: the table, returns, Pareto chart"),
+        ("survey analysis page, project CS supervisor", "http", "the same page in one project's scope"),
+        ("survey figures API", "http", "`/api/surveys/campaigns/<ref>/figures/`"),
+        ("survey analysis workbook", "http", "`/surveys/<ref>/analysis.xlsx`"),
+        ("survey campaign list, HQ", "http", "`/surveys/`: the campaigns of every project"),
+    ],
+    "reporting": [
+        ("scorecard month, HQ", "process", "`scoring.scorecard` of the month as HQ: branches ranked, trend"),
+        ("scorecard month, branch QD", "process", "the same with branch QD's units ranked"),
+        ("scorecard year, HQ", "process", "`scoring.scorecard` of the year as HQ"),
+        ("scorecard month, HQ (branches)", "http", "`/reporting/scores/?month=…`"),
+        (
+            "scorecard month, branch QD (its projects ranked)",
+            "http",
+            "`/reporting/scores/?month=…&branch=QD`",
+        ),
+        ("scorecard year, HQ", "http", "`/reporting/scores/?year=…`"),
+        ("scorecard month, project manager", "http", "the page as 海景花园's manager (one project)"),
+        ("scorecard API month, branch QD", "http", "`/api/reporting/scorecard/?month=…&branch=QD`"),
+        ("scorecard workbook month, branch QD", "http", "`/reporting/scores/xlsx/`"),
+        ("scorecard PDF month, branch QD", "http", "`/reporting/scores/pdf/`"),
+    ],
+}
+ISSUE17_TITLES = {
+    "visits": "The return-visit list of the month",
+    "surveys": "Survey rates of a campaign",
+    "reporting": "The reporting scorecard",
+}
+
+
+def issue17_section(data: dict[str, Any]) -> list[str]:
+    """Issue 17's scenarios: one table per area, each row with what it measures; in process the median
+    and p95 of the rounds after a first call (in brackets) and that call's queries, over HTTP median/p95."""
+    facts = data["issue17"].get("_facts", {})
+    about = {
+        "visits": (
+            f"{facts.get('monthly_visits', 0):,} visits on the monthly lists of {data['month']} "
+            f"({facts.get('monthly_projects', 0)} projects, {facts.get('monthly_visits_project', 0):,} at "
+            f"QD-HJ; made by the visits service as on the 1st), "
+            f"{facts.get('visits', 0):,} return visits in all"
+        ),
+        "surveys": (
+            f"campaign {facts.get('campaign', '?')}: {facts.get('campaign_returned', 0):,} forms returned of "
+            f"{facts.get('campaign_handed_out', 0):,} handed out ({facts.get('campaign_return_rate', '')}), "
+            f"{facts.get('campaign_items', 0)} items × {facts.get('campaign_areas', 0)} areas, satisfaction "
+            f"{facts.get('campaign_satisfaction', '')}, "
+            f"compared with {facts.get('campaign_previous') or '—'}; "
+            f"{facts.get('campaigns', 0):,} campaigns, {facts.get('forms', 0):,} forms and "
+            f"{facts.get('answers', 0):,} answers in the database"
+        ),
+        "reporting": (
+            f"{facts.get('reports', 0):,} reports to HQ (a year of monthly reports of 200 projects and "
+            f"the branches' own), {facts.get('reports_in_month', 0):,} of them for {data['month']}"
+        ),
+    }
+    lines = [
+        f"### Issue 17: return visits, survey rates, the reporting scorecard ({data['month']})",
+        "",
+        "In process: median / p95 ms of the rounds after a first call (first call in brackets) and the "
+        "queries of that call. Over HTTP: median / p95 ms as above (HQ unless the row says otherwise; "
+        "海景花园, QD-HJ, for one project).",
+    ]
+    for area, rows in ISSUE17_ROWS.items():
+        lines += [
+            "",
+            f"**{ISSUE17_TITLES[area]}**: {about[area]}.",
+            "",
+            "| scenario | what it measures | ms | queries |",
+            "|---|---|---:|---:|",
+        ]
+        for name, where, what in rows:
+            if where == "process":
+                row = data["issue17"].get(name)
+                ms = f"{_ms(row)} ({row['first_ms']:,.0f})" if row and "first_ms" in row else _ms(row)
+                queries = row.get("queries", "—") if row else "—"
+                lines.append(f"| {name} (in process) | {what} | {ms} | {queries} |")
+            else:
+                lines.append(f"| {name} | {what} | {_ms(data['http'].get(name))} | |")
+    lines.append("")
+    return lines
+
+
+def _issue17_data(prepare_info: dict[str, Any]) -> str:
+    """Issue 17's data, which the dashboards read too (their survey and reporting figures): runs before it
+    had none, so their dashboard times are not comparable with later ones."""
+    surveys, reports = prepare_info.get("surveys"), prepare_info.get("reports")
+    if not surveys:
+        return ""
+    return (
+        f", {prepare_info.get('monthly_visits', {}).get('visits', 0):,} visits on the monthly lists, "
+        f"{surveys.get('campaigns', 0):,} survey campaigns with {surveys.get('answers', 0):,} answers and "
+        f"{(reports or {}).get('reports', 0):,} reports to HQ (issue 17's data: the dashboards' survey and "
+        "reporting figures read them, so the times are not comparable with runs before it)"
+    )
 
 
 def write_section(data: dict[str, Any]) -> Path:
@@ -409,6 +722,9 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--rounds", type=int, default=5, help="timed calls per scenario (at most)")
+    parser.add_argument(
+        "--survey-forms", type=int, default=2000, help="returned forms of each campaign of the month"
+    )
     parser.add_argument("--pack-rounds", type=int, default=2, help="packs made (each a new version)")
     parser.add_argument(
         "--budget", type=float, default=30, help="seconds per HTTP scenario before stopping early"
@@ -421,12 +737,8 @@ def main() -> None:
     database_url = run.ensure_pg_database("bench_estatedesk") if args.database == "postgres" else ""
     env = run.our_environment(database_url, workdir)
     run.setup_django(env)
-    from django.utils import timezone
-
-    from estatedesk.analytics.periods import last_closed_month
-
-    info = prepare(items=args.items, database=args.database, workdir=workdir)
-    month = last_closed_month(timezone.now()).start
+    info = prepare(items=args.items, database=args.database, workdir=workdir, survey_forms=args.survey_forms)
+    month = _month()
     log(f"analytics at {args.items:,} items, {args.database}, month {month:%Y-%m}")
     output: dict[str, Any] = {
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -438,6 +750,7 @@ def main() -> None:
         "prepare": info,
         "metrics": metrics_scenarios(month=month, rounds=args.rounds),
         "pack": pack_scenario(month=month, rounds=args.pack_rounds),
+        "issue17": issue17_scenarios(month=month, rounds=args.rounds),
     }
     output["http"] = http_scenarios(
         env=env, month=month, workers=args.workers, rounds=args.rounds, budget=args.budget

@@ -145,11 +145,25 @@ def time_requests(call: Callable[[], Response], *, rounds: int, warmup: int = 1)
     return summarize(samples)
 
 
+def quantile(ordered: list[float], fraction: float) -> float:
+    """The `fraction` quantile of sorted values, interpolated between the two nearest (as numpy's default
+    and statistics.quantiles' "inclusive" method): the quartiles of a handful of samples stay defined."""
+    if not ordered:
+        raise ValueError("no values")
+    position = fraction * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
 def summarize(samples_ms: list[float]) -> dict[str, float]:
+    """Median, quartiles (p25/p75: the spread the report shows), p95, min and max of timings in ms."""
     ordered = sorted(samples_ms)
     p95_index = max(0, min(len(ordered) - 1, round(0.95 * len(ordered) + 0.5) - 1))
     return {
         "median_ms": round(statistics.median(ordered), 2),
+        "p25_ms": round(quantile(ordered, 0.25), 2),
+        "p75_ms": round(quantile(ordered, 0.75), 2),
         "p95_ms": round(ordered[p95_index], 2),
         "min_ms": round(ordered[0], 2),
         "max_ms": round(ordered[-1], 2),

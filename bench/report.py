@@ -2,6 +2,12 @@
 next to its target (the targets of the benchmark issue apply at 1,000,000 items).
 
     .venv/bin/python bench/report.py
+
+Runs of bench/run.py since issue 17 (`"format": 2`) time the two products as interleaved A/B pairs and
+carry a ratio only where both are asked the same question (EQUAL_WORK, INTAKE); what only we are asked,
+or what we answer to a different question, is shown beside without a ratio. Older files (no "format")
+are rendered as before, marked as the old method (one product after the other, different questions for
+the list and the statistics).
 """
 
 from __future__ import annotations
@@ -14,14 +20,46 @@ BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
 TARGET_ITEMS = 1_000_000
 
-# (label, our scenario, peer scenario, target ratio peer/ours)
+# The old method's rows (format 1): (label, our scenario, peer scenario, target ratio peer/ours)
 PAGES = [
     ("Staff list (default)", "list", "list", 40),
     ("Staff list filtered (status + category/queue + project)", "list_filtered", "list_filtered", 40),
+    (
+        "Staff list, last month's items, every status (its: by the list's created-date filter)",
+        "list_month",
+        "list_month",
+        None,
+    ),
     ("Item / ticket page", "detail", "detail", 7),
     ("API list, first page", "api_list", "api_list", None),
     ("Month's statistics, company (page) vs its reports page", "stats_company", "reports", 90),
     ("Month's statistics, one project (page) vs its reports page", "stats_project", "reports", 90),
+]
+# Equal work (format 2): (label, pair as run.py's PAIRS names it, our scenario, target ratio peer/ours).
+# Our scenario's name finds our side of a --no-peer run, which has no pairs.
+EQUAL_WORK = [
+    ("Staff list, open items (ours `?open_only=on`; its default list: open and reopened)", "list_open",
+     "list_open", 40),
+    ("Staff list, closed items of one project (its: of one queue)", "list_closed_project",
+     "list_closed_project", 40),
+    ("Staff list, last month's items, every status (its: by the list's created-date filter)", "list_month",
+     "list_month", None),
+    ("Item / ticket page", "detail", "detail", 7),
+    ("API list, first page (every item / ticket)", "api_list", "api_list", None),
+    ("Figures over every item: ours by the figures API, whole period¹; its Queue by Status report",
+     "stats_whole", "stats_whole_api", 90),
+]  # fmt: skip
+INTAKE = [
+    ("Intake by API, 1 client (items/s)", "create_1", "create_1", 3),
+    ("Intake by API, 8 clients (items/s)", "create_8", "create_8", 3),
+]
+# Ours alone beside the pairs, no ratio: the peer is asked a different question (its default list shows
+# open tickets only; it has no month's statistics) or none.
+NOT_EQUAL = [
+    ("Staff list, our default: every item, newest first (its default is the open list above)", "list"),
+    ("Staff list filtered by status, category and project (it has no category)", "list_filtered"),
+    ("Month's statistics, company (page; its reports take no period)", "stats_company"),
+    ("Month's statistics, one project (page)", "stats_project"),
 ]
 OURS_ONLY = [
     ("Month's statistics, company (API)", "stats_company_api"),
@@ -46,6 +84,36 @@ def ms(row: dict[str, Any] | None) -> str:
     return f"{row['median_ms']:,.1f} / {row['p95_ms']:,.1f}"
 
 
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"  # noqa: PLR2004 - a tenth below 100 ms
+
+
+def ms_spread(row: dict[str, Any] | None) -> str:
+    """Median (quartiles) and p95: `21.3 (19.8–23.0) p95 27.1`."""
+    if not row:
+        return "—"
+    if "error" in row:
+        return "error"
+    if row.get("rounds") == 1:
+        return f"{_number(row['median_ms'])} (once)"
+    if "p25_ms" not in row:
+        return ms(row)
+    return (
+        f"{_number(row['median_ms'])} ({_number(row['p25_ms'])}–{_number(row['p75_ms'])}) "
+        f"p95 {_number(row['p95_ms'])}"
+    )
+
+
+def rate_spread(row: dict[str, Any] | None) -> str:
+    """Items per second over all blocks, and the blocks' quartiles."""
+    if not row:
+        return "—"
+    if "block_rate" not in row:
+        return f"{row['per_second']}"
+    blocks = row["block_rate"]
+    return f"{row['per_second']} ({blocks['p25']:,.1f}–{blocks['p75']:,.1f})"
+
+
 def ratio_text(ratio: float | None, target: float | None, applies: bool) -> tuple[str, str]:
     if ratio is None:
         return "—", ""
@@ -59,6 +127,13 @@ def ratio_text(ratio: float | None, target: float | None, applies: bool) -> tupl
 
 
 def section(data: dict[str, Any]) -> list[str]:
+    if data.get("format", 1) >= 2:  # noqa: PLR2004
+        return paired_section(data) + details(data)
+    return old_section(data) + details(data)
+
+
+def old_section(data: dict[str, Any]) -> list[str]:
+    """A run of the old method (before issue 17): the peer's scenarios, then ours, a few requests each."""
     ours, peer = data["ours"], data.get("peer") or {}
     ours_s, peer_s = ours["scenarios"], peer.get("scenarios", {})
     applies = data["items"] >= TARGET_ITEMS and not data.get("quick")
@@ -71,6 +146,11 @@ def section(data: dict[str, Any]) -> list[str]:
         f"{data['workers']} sync workers for both, DEBUG off, 127.0.0.1; whole run {data['seconds']:,.0f} s. "
         f"Times are median / p95 in ms over up to {data.get('rounds', '?')} timed requests, "
         "after two warm-up requests per worker.",
+        "",
+        "**Old method, not interleaved:** the peer was served and timed first, then ours, a few requests "
+        "each, so a change of load between the two moved the ratios; and the default list and the "
+        "statistics rows compare different questions (every item against its open tickets; our month "
+        "against its all-time report). Rerun `bench/run.py` for the equal-work, interleaved tables.",
         "",
         "| scenario | EstateDesk ms | django-helpdesk 2.6.1 ms | ratio | target |",
         "|---|---:|---:|---:|---|",
@@ -98,8 +178,157 @@ def section(data: dict[str, Any]) -> list[str]:
                 f"| Intake by the hotline screen, {clients} client{'s' if clients > 1 else ''} "
                 f"(screen + submit, items/s) | {row['per_second']} | — | | |"
             )
-    lines.append("")
+    return [*lines, ""]
 
+
+def _header(data: dict[str, Any]) -> list[str]:
+    machine = data["machine"]
+    return [
+        f"## {data['items']:,} items on {'PostgreSQL' if data['database'] == 'postgres' else 'SQLite'}"
+        + (" (quick run)" if data.get("quick") else ""),
+        "",
+        f"Run {data['date']}, {machine['cores']} cores ({machine['cpu']}), {machine['memory_mb']:,} MB, "
+        f"Python {machine['python']}; gunicorn with {data['workers']} sync workers for each, both served "
+        f"at once, DEBUG off, 127.0.0.1; whole run {data['seconds']:,.0f} s"
+        + (f", load average {data['load_average']:.1f} at its end" if data.get("load_average") else "")
+        + ".",
+        "",
+    ]
+
+
+def pair_ratio(pair: dict[str, Any] | None) -> float | None:
+    """The ratio a pair of scenarios reports: the median of its pairs' ratios; for intake (`kind` rate)
+    the ratio of the two rates over all the interleaved blocks (run.intake_blocks says why)."""
+    if not pair or "ratio" not in pair:
+        return None
+    ratio = pair["ratio"]
+    if pair.get("kind") == "rate" and ratio.get("of_totals") is not None:
+        return float(ratio["of_totals"])
+    return ratio.get("median")
+
+
+def ratio_cell(pair: dict[str, Any] | None) -> str:
+    """The ratio and the quartiles of the per-pair (per-round) ratios: `4.2× (3.9–4.6)`."""
+    value = pair_ratio(pair)
+    if pair is None or value is None:
+        return "—"
+    ratio = pair["ratio"]
+    if pair.get("pairs") == 1 or "p25" not in ratio:
+        return f"{value:,.1f}×" + (" (once)" if pair.get("pairs") == 1 else "")
+    return f"{value:,.1f}× ({ratio['p25']:,.1f}–{ratio['p75']:,.1f})"
+
+
+def paired_section(data: dict[str, Any]) -> list[str]:
+    """A run of the interleaved method (format 2): equal work with ratios, the rest beside without."""
+    ours, peer = data["ours"], data.get("peer") or {}
+    ours_s, peer_s = ours["scenarios"], peer.get("scenarios", {})
+    pairs = data.get("pairs", {})
+    applies = data["items"] >= TARGET_ITEMS and not data.get("quick")
+    lines = [
+        *_header(data),
+        "**Equal work, interleaved.** Both products asked the same question as A/B pairs, one request to "
+        "each, the first of the pair alternating; a side much faster than the other is asked several "
+        "times in its half of a pair (its median counts). Times in ms: median (p25–p75) p95 of every "
+        "request after the warm-up (two requests per worker and side). Ratio: the peer's time ÷ ours, "
+        "the median of the pairs' ratios (their p25–p75); intake in alternating blocks of "
+        f"{data.get('block_seconds', 1):g} s, {data.get('intake_seconds', '?'):g} s each, ratio ours ÷ "
+        "the peer's over all blocks (p25–p75: the rounds' ratios). Higher is better for us.",
+        "",
+        "| scenario | EstateDesk ms | django-helpdesk 2.6.1 ms | ratio | pairs | target |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for label, name, our_name, target in EQUAL_WORK:
+        pair = pairs.get(name, {})
+        mine = ours_s.get(our_name)
+        theirs = peer_s.get(pair.get("peer", ""))
+        ratio = pair.get("ratio", {}).get("median")
+        _, verdict = ratio_text(ratio, target, applies)
+        count = pair.get("pairs", "—")
+        cells = f"{ms_spread(mine)} | {ms_spread(theirs)} | {ratio_cell(pair)} | {count}"
+        lines.append(f"| {label} | {cells} | {verdict} |")
+    for label, name, _, target in INTAKE:
+        pair = pairs.get(name, {})
+        _, verdict = ratio_text(pair_ratio(pair), target, applies)
+        lines.append(
+            f"| {label} | {rate_spread(ours_s.get(name))} | {rate_spread(peer_s.get(name))} | "
+            f"{ratio_cell(pair)} | {pair.get('pairs', '—')} | {verdict} |"
+        )
+    whole = ours.get("whole_period", {})
+    if whole:
+        covered = (
+            "every item"
+            if whole["whole_period_items"] >= whole["items"]
+            else f"{whole['whole_period_items']:,} of {whole['items']:,} items"
+        )
+        lines += [
+            "",
+            f"¹ `/api/analytics/metrics/?scope=company&period={whole['whole_period']}` ({covered}). Our "
+            "statistics page and its API take one month only; the dashboards' figures API takes custom "
+            "dates up to three years, the data's span. It computes more than the peer's report (which "
+            "counts tickets by queue and status): every figure (SLA clocks, handling time, visits, quality, "
+            "surveys, per branch), and the period before and the same period a year earlier too. The "
+            "peer's reports take no period (a saved query is read, not applied) and its API filters by "
+            "status only: the one period it takes is its ticket list's created-date filter, the month's "
+            "list above. No month's statistics to compare, so ours are beside, without a ratio.",
+        ]
+    lines += [
+        "",
+        "**Beside, no ratio** (ours alone, timed after the pairs; median (p25–p75) p95 ms): a different "
+        "question from the peer's, or one it has no page for.",
+        "",
+        "| scenario | EstateDesk ms |",
+        "|---|---:|",
+    ]
+    for label, name in NOT_EQUAL + OURS_ONLY:
+        if name in ours_s:
+            lines.append(f"| {label} | {ms_spread(ours_s.get(name))} |")
+    for clients in (1, 8):
+        row = ours_s.get(f"hotline_{clients}")
+        if row:
+            lines.append(
+                f"| Intake by the hotline screen, {clients} client{'s' if clients > 1 else ''} "
+                f"(screen + submit, items/s) | {row['per_second']} |"
+            )
+    return [*lines, ""]
+
+
+def ratios_of(data: dict[str, Any]) -> dict[str, float | None]:
+    """Each equal-work pair's ratio (`pair_ratio`) in a run of format 2."""
+    pairs = data.get("pairs", {})
+    return {name: pair_ratio(pairs.get(name)) for _, name, _, _ in EQUAL_WORK + INTAKE}
+
+
+STABLE = 1.2  # issue 17: three quick runs agree within 20% (max ÷ min)
+
+
+def stability_table(runs: list[dict[str, Any]]) -> list[str]:
+    """The equal-work ratios of several runs side by side, with max ÷ min (run.py --repeat)."""
+    lines = [
+        "| equal work | "
+        + " | ".join(f"run {n}" for n in range(1, len(runs) + 1))
+        + " | max ÷ min | ≤ 1.2 |",
+        "|---|" + "---:|" * len(runs) + "---:|---|",
+    ]
+    every = [ratios_of(run) for run in runs]
+    for label, name, _, _ in EQUAL_WORK + INTAKE:
+        values = [ratios[name] for ratios in every]
+        cells = [f"{value:,.2f}×" if value is not None else "—" for value in values]
+        known = [value for value in values if value]
+        if len(known) == len(values) and known:
+            spread = max(known) / min(known)
+            verdict = "yes" if spread <= STABLE else "**no**"
+            lines.append(f"| {label} | " + " | ".join(cells) + f" | {spread:.2f} | {verdict} |")
+        else:
+            lines.append(f"| {label} | " + " | ".join(cells) + " | — | — |")
+    return lines
+
+
+def details(data: dict[str, Any]) -> list[str]:
+    """What both methods record alike: the raw-SQL limit, memory, database size, loading, the sweep."""
+    ours, peer = data["ours"], data.get("peer") or {}
+    ours_s = ours["scenarios"]
+    applies = data["items"] >= TARGET_ITEMS and not data.get("quick")
+    lines: list[str] = []
     raw = ours.get("raw_sql", {})
     if raw:
         lines += [
@@ -151,7 +380,9 @@ def section(data: dict[str, Any]) -> list[str]:
             text += f" (the peer's tickets: {peer['prepare']['load_seconds']:,.0f} s)"
         lines += [text + ".", ""]
     sweep = ours.get("sweep")
-    if sweep:
+    if sweep and "error" in sweep:
+        lines += [f"**SLA sweep.** Failed in this run: {sweep['error']}", ""]
+    elif sweep:
         lines += [_sweep_text(sweep), ""]
     return lines
 

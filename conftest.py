@@ -50,3 +50,18 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
             return "seeded-demo" if nodeid.startswith(SEEDED_DEMO) else super()._split_scope(nodeid)
 
     return SeededDemoTogether(config, log)  # type: ignore[arg-type]
+
+
+# --- the long tests first ---------------------------------------------------------------------------------
+# A test marked `long` (a quarter of a minute or more: the 20,000-row import in the browser, the isolation
+# walkers) is handed to a worker first, so that no worker is left alone with one at the end of the run
+# while the other waits. The browser tests stay after all the others, as collected: each one empties the
+# database (a transactional test), and tests that read rows a migration seeded (the import's column
+# aliases) must run before that; their long ones go first among them.
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("browser") is not None or item.nodeid.startswith("tests/browser/"),
+            item.get_closest_marker("long") is None,
+        )
+    )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +74,57 @@ def site(browser: Any, live_server: Any, transactional_db: Any, settings: Any) -
     Plain HTTP and static files from the source folders come from estatedesk/common/pytest_env.py.
     """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # seeds 16 accounts
-    seed_demo(feedback=False)  # the browser tests make the feedback they look at
+    _seed_demo_organisation()  # the browser tests make the feedback they look at
     return str(live_server.url)
+
+
+# The rows `seed_demo(feedback=False)` leaves in each table, kept by the first browser test of a test
+# process: the seed takes 3-4 s (residents with their pinyin initials, units, accounts), writing its rows
+# back takes a tenth of that, and some sixty browser tests each start from it after the flush.
+_seeded: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+
+
+def _stored(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row as SQLite stores it: Django's SQLite connection reads dates, times and decimals back as Python
+    objects (its converters), and writes them as text, which its cursor leaves to the caller."""
+    return tuple(
+        value.isoformat(" ") if isinstance(value, datetime)
+        else value.isoformat() if isinstance(value, date | time)
+        else str(value) if isinstance(value, Decimal)
+        else value
+        for value in row
+    )  # fmt: skip
+
+
+def _seed_demo_organisation() -> None:
+    """The demo organisation and accounts as `seed_demo(feedback=False)` makes them: seeded by the first
+    test, written back as the same rows (same ids) for the next ones."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, transaction
+
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    quote = connection.ops.quote_name
+    if not _seeded:
+        seed_demo(feedback=False)
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"SELECT * FROM {quote(table)}")  # noqa: S608 - table names of our models
+                rows = cursor.fetchall()
+                if rows:
+                    _seeded[table] = (
+                        [column[0] for column in cursor.description],
+                        [_stored(r) for r in rows],
+                    )
+        return
+    # the flush before this test emptied every table and post_migrate made the content types and
+    # permissions anew (new ids): they are replaced by the seeded ones, which the seeded rows refer to
+    with connection.constraint_checks_disabled(), transaction.atomic(), connection.cursor() as cursor:
+        for table, (columns, rows) in _seeded.items():
+            cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608
+            names = ", ".join(quote(column) for column in columns)
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)  # noqa: S608
+    ContentType.objects.clear_cache()
 
 
 @pytest.fixture
@@ -139,3 +190,11 @@ def screenshots(page: Any) -> Any:
             page.screenshot(path=str(SCREENSHOTS / f"{name}-{size_name}.png"), full_page=True)
 
     return _screenshots
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Every test here drives the browser: marked so, whether or not its module says it (one did not, and
+    ran on PostgreSQL in `make test-pg` among the tests that keep the database)."""
+    for item in items:
+        if item.nodeid.startswith("tests/browser/") and item.get_closest_marker("browser") is None:
+            item.add_marker(pytest.mark.browser)

@@ -46,6 +46,7 @@ def user_pk(username: str) -> str:
     return str(get_user_model().objects.get(username=username).pk)
 
 
+@pytest.mark.long
 def test_fb_path_from_a_hotline_call_to_the_owners_rating(page, log_in, screenshots):
     # 1. R-FB-1: the phone system pops the hotline screen for owner_a's number; agent_a registers a repair
     sign_in_as(page, log_in, "agent_a")

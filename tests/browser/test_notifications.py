@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.contrib.auth import get_user_model
 
 from estatedesk.notifications.models import Notification
 from estatedesk.notifications.services import notify
 from tests.browser.conftest import PHONE
+
+pytestmark = pytest.mark.browser
 
 
 def test_notifications_are_one_row_per_item_and_mark_all_read_redraws_the_bell(

@@ -60,6 +60,7 @@ def open_my_request(page: Any, reference: str) -> None:
         page.locator(f"[data-reference='{reference}'] [data-testid=request-link]").click()
 
 
+@pytest.mark.long
 def test_owner_invited_by_staff_activates_submits_sees_technician_and_appointment_chases_and_rates(
     page, log_in, screenshots
 ):

@@ -202,6 +202,7 @@ def in_the_worker(page: Any, then: str) -> None:
     expect(page.get_by_test_id(then)).to_be_visible(timeout=60_000)
 
 
+@pytest.mark.long
 def test_oa_2_messy_20000_row_import_runs_in_the_worker_with_progress(page, log_in, tmp_path):
     page.set_default_timeout(120_000)
     log_in("supervisor_a")

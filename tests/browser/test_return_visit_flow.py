@@ -164,6 +164,7 @@ def submit(page: Any, form: Any, label: str) -> None:
         form.get_by_role("button", name=label).click()
 
 
+@pytest.mark.long
 def test_r_rv_4_browser_walk_from_the_monthly_list_to_a_closed_nonconformity_at_phone_width(phone):
     # given owner_a's leak handled last month and the 1st's monthly list, its visit given to visitor_a
     item = handled_last_month()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -1067,6 +1068,7 @@ def test_sec_every_public_route_is_a_real_route_with_a_reason():
     assert all(public.reason and public.personas and public.statuses for public in PUBLIC.values())
 
 
+@pytest.mark.long
 def test_sec_no_route_shows_or_changes_anything_of_project_a_for_outsiders_other_owners_or_anonymous(
     qd_a, world
 ):
@@ -1346,6 +1348,7 @@ def test_sec_the_fillers_of_reporting_name_real_objects_of_project_a(qd_a, world
     _assert_reporting_of_a_unchanged(qd_a)
 
 
+@pytest.mark.long
 def test_sec_analytics_no_route_shows_another_scopes_figures_rows_or_packs(qd_a, world):
     # given last month's rows, alerts and packs of every scope (company, branches QD and JN, projects QD-A,
     # QD-B, JN-C), each with its markers, and people who may look at some scopes only: QD-A's project

@@ -37,6 +37,27 @@ from estatedesk.visits.choices import Grade, Purpose, VisitChannel, VisitStatus
 from estatedesk.visits.models import ReturnVisit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(autouse=True)
+def _packs_typeset_only_where_read(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most pack tests are about figures, versions, runs, mail and permissions, not the PDF's pages: there
+    the PDF is the pack's HTML (`pack_html`, rendered as always, so its template errors still show) in a
+    small PDF wrapper, without the typesetting, which takes seconds a pack. A test marked `real_pdf` reads
+    the typeset PDF (pdftotext), and the demo's packs (estatedesk/demo/tests) are typeset as in use."""
+    if request.node.get_closest_marker("real_pdf"):
+        return
+    import hashlib
+
+    from estatedesk.analytics import pack_pdf as module
+
+    def html_only(*, pack: Any) -> bytes:
+        digest = hashlib.sha256(module.pack_html(pack=pack).encode()).hexdigest()
+        return f"%PDF-1.4\n% not typeset (tests): {digest}\n%%EOF\n".encode()
+
+    monkeypatch.setattr(module, "pack_pdf", html_only)
+
+
 NOVEMBER = date(2026, 11, 1)
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
 

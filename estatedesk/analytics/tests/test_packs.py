@@ -142,6 +142,7 @@ def test_fb_7_a_list_keeps_the_limit_and_its_total(month_world):
     assert pack.lists["major"]["more"] == 0
 
 
+@pytest.mark.real_pdf
 def test_fb_7_a_branch_managers_pack_holds_nothing_of_another_branch(month_world, tmp_path):
     # given the other branch's (JN) items and visits of the month
     others = [item for name, item in month_world.items.items() if name.startswith("C")]
@@ -355,6 +356,7 @@ def test_fb_7_each_recipient_gets_the_pdf_attached_and_one_without_address_is_ma
 # --- the command -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.real_pdf
 def test_fb_7_the_command_writes_a_pdf_with_chinese_text_and_a_workbook(month_world, tmp_path):
     from openpyxl import load_workbook
 

@@ -3,8 +3,12 @@ notifications about from the last day, through the outbox, once a day however of
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +19,14 @@ from estatedesk.notifications import digest
 from estatedesk.notifications.models import DailyDigest, Notification, OutboundEmail
 from estatedesk.notifications.services import notifications_mark_read, notify
 from estatedesk.notifications.tasks import daily_digest, send_email
+
+
+@pytest.fixture(autouse=True)
+def _mid_morning() -> Iterator[None]:
+    """The digest is a day's: these tests run at 10:00 company time, so that "now" and "an hour later" are
+    the same day whenever the suite runs (between 23:00 and midnight in Shanghai they were not)."""
+    with time_machine.travel(datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        yield
 
 
 def daily_digest_send(*, now):

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from estatedesk.common.models import choice_label
 from estatedesk.feedback.choices import Status
 from estatedesk.feedback.models import FeedbackItem
-from estatedesk.feedback.selectors import Deadline
+from estatedesk.feedback.selectors import Deadline, ListRow
 
 _STATUS_BADGE: dict[str, str] = {Status.CLOSED: " badge--success", Status.CANCELLED: " badge--muted"}
 _PLACEHOLDER = "REFERENCE"
@@ -36,8 +37,12 @@ def _deadline_cell(deadline: Deadline | None) -> str:
     )
 
 
-def item_rows_html(rows: Iterable[tuple[FeedbackItem, Deadline | None]]) -> SafeString:
-    """The <tr> of each (item, its next deadline), as the list's table shows them."""
+_STATUS = FeedbackItem._meta.get_field("status")
+_CHANNEL = FeedbackItem._meta.get_field("channel")
+
+
+def item_rows_html(rows: Iterable[tuple[ListRow, Deadline | None]]) -> SafeString:
+    """The <tr> of each (row, its next deadline), as the list's table shows them (selectors.list_rows)."""
     link = reverse("feedback:item_detail", args=[_PLACEHOLDER])
     head, tail = link.split(_PLACEHOLDER)
     major = f' <span class="badge badge--danger">{escape(_("Major"))}</span>'
@@ -51,17 +56,17 @@ def item_rows_html(rows: Iterable[tuple[FeedbackItem, Deadline | None]]) -> Safe
     html = []
     for item, deadline in rows:
         reference = escape(item.reference)
-        unit = f' <span class="muted small">{escape(item.unit.label)}</span>' if item.unit else ""
+        unit = f' <span class="muted small">{escape(item.unit__label)}</span>' if item.unit__label else ""
         url = f"{head}{quote(item.reference)}{tail}"
         tone = _STATUS_BADGE.get(item.status, " badge--info")
-        channel = escape(str(item.get_channel_display()))
+        channel = escape(str(choice_label(_CHANNEL, item.channel)))
         html.append(
             f'<tr data-testid="feedback-row" data-reference="{reference}">'
             f'<td class="nowrap table__lead"><a href="{url}">{reference}</a></td>'
             f"<td>{escape(item.title)}{major if item.is_major else ''}{hot if item.is_hot else ''}</td>"
-            f'<td data-label="{labels["Project"]}">{escape(item.project.name)}{unit}</td>'
+            f'<td data-label="{labels["Project"]}">{escape(item.project__name)}{unit}</td>'
             f'<td data-label="{labels["Status"]}"><span class="badge{tone}">'
-            f"{escape(str(item.get_status_display()))}</span></td>"
+            f"{escape(str(choice_label(_STATUS, item.status)))}</span></td>"
             f'<td class="nowrap" data-label="{labels["Time left"]}">{_deadline_cell(deadline)}</td>'
             f'<td class="nowrap" data-label="{labels["Channel"]}">{channel}</td>'
             "</tr>"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any, cast
 
 from django.contrib.auth import get_user_model
@@ -104,13 +105,32 @@ LIST_ROW_FIELDS = (
 def item_list_rows(
     *, user: Any, filters: ItemFilters | None = None, now: datetime | None = None
 ) -> QuerySet[FeedbackItem]:
-    """`item_list` narrowed to what the staff list page shows."""
-    return (
-        item_list(user=user, filters=filters, now=now)
-        .select_related(None)
-        .select_related("project", "unit")
-        .only(*LIST_ROW_FIELDS)
-    )
+    """`item_list` for the staff list page: paged and counted as it is (no joins), its page read by
+    `list_rows` as values."""
+    return item_list(user=user, filters=filters, now=now).select_related(None)
+
+
+class ListRow(SimpleNamespace):
+    """A row of the staff list: the columns of `LIST_ROW_FIELDS` as attributes, a related one by its
+    lookup (`project__name`, `unit__label`); `next_deadline` and `running_clocks` read it as an item."""
+
+    reference: str
+    title: str
+    status: str
+    channel: str
+    is_major: bool
+    is_hot: bool
+    project__name: str
+    unit__label: str | None
+
+
+def list_rows(page: QuerySet[FeedbackItem], *, now: datetime | None = None) -> list[tuple[ListRow, Any]]:
+    """(row, its next deadline) for each item of a page of `item_list_rows`, read as values
+    (`LIST_ROW_FIELDS`): no model instances, three per row with the project and unit, for a page that
+    only prints them."""
+    now = now or timezone.now()
+    rows = [ListRow(**row) for row in page.values(*LIST_ROW_FIELDS)]
+    return [(row, next_deadline(row, now=now)) for row in rows]
 
 
 def _person_columns(relation: str) -> tuple[str, ...]:
@@ -290,7 +310,7 @@ class Deadline:
         return _("%(duration)s left") % {"duration": duration_text(self.seconds_left)}
 
 
-def next_deadline(item: FeedbackItem, *, now: datetime | None = None) -> Deadline | None:
+def next_deadline(item: FeedbackItem | ListRow, *, now: datetime | None = None) -> Deadline | None:
     """The most pressing clock still running (from the indexed due columns; no query)."""
     if item.status in (Status.CLOSED, Status.CANCELLED):
         return None

@@ -4,11 +4,12 @@ registration by staff and the hotline screen. Thin: a form in, the service, a pa
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -102,7 +103,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
     page = CappedPaginator(selectors.item_list_rows(user=user, filters=filters), PAGE_SIZE, cap=cap).get_page(
         request.GET.get("page")
     )
-    rows = [(item, selectors.next_deadline(item)) for item in page.object_list]
+    rows = selectors.list_rows(cast(QuerySet[FeedbackItem], page.object_list))
     return render(
         request,
         "feedback/item_list.html",

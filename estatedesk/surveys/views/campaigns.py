@@ -97,10 +97,6 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     rows = (
         Campaign.objects.visible_to(user)
         .select_related("project", "department")
-        .annotate(
-            handed_out=Count("forms", filter=Q(forms__handed_out_at__isnull=False)),
-            returned=Count("forms", filter=Q(forms__returned_at__isnull=False)),
-        )
         .order_by("-period_start", "-id")
     )
     is_filtered = False
@@ -114,6 +110,8 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
             rows = rows.filter(runner=data["runner"])
         is_filtered = any(data.values())
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    selectors.campaign_form_counts(page.object_list)  # the page's campaigns only
     for campaign in page.object_list:
         rate = rates.return_rate(campaign.returned, campaign.handed_out)
         campaign.return_rate_text = rates.percent_text(rate)

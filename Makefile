@@ -111,8 +111,8 @@ smoke: $(STAMP) messages
 	$(BIN)/pytest -n 2 --dist loadfile -m smoke tests/smoke $(PYTEST_ARGS)
 
 # schemathesis against the API's own OpenAPI schema, as a CS supervisor and as an owner: no answer is a 5xx.
-# Bounded (the coverage phase and 10 random examples per operation, fixed seed), on SQLite whatever
-# DATABASE_URL says (tests/fuzz); two workers, about two minutes.
+# Bounded (the coverage phase and 25 random examples per operation, fixed seed), on SQLite whatever
+# DATABASE_URL says (tests/fuzz); two workers, about four minutes.
 fuzz: $(STAMP) messages
 	env -u DATABASE_URL $(BIN)/pytest -n 2 -m fuzz tests/fuzz $(PYTEST_ARGS)
 

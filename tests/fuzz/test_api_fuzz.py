@@ -38,7 +38,7 @@ from estatedesk.owners.models import Resident
 pytestmark = pytest.mark.fuzz
 
 SEED = 20261126
-MAX_EXAMPLES = 10  # with the coverage phase: about two minutes on two workers (make fuzz)
+MAX_EXAMPLES = 25
 DEADLINE = timedelta(seconds=10)
 CONFIG = {
     "seed": SEED,

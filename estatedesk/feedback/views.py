@@ -21,7 +21,6 @@ from estatedesk.common.forms import add_domain_error
 from estatedesk.common.pagination import CappedPaginator
 from estatedesk.feedback import (
     appointments,
-    events,
     notices,
     queues,
     reclassification,
@@ -31,13 +30,7 @@ from estatedesk.feedback import (
 )
 from estatedesk.feedback.choices import (
     Category,
-    Channel,
     EventKind,
-    InformedBy,
-    Kind,
-    Priority,
-    Rating,
-    Status,
 )
 from estatedesk.feedback.forms import (
     FAST_WIDGETS,
@@ -138,24 +131,13 @@ def _item(request: HttpRequest, reference: str, *, with_record: bool = False) ->
     return item
 
 
-# the item's choices the page names: their labels from a table built once, not get_FOO_display's per call
-SHOWN_CHOICES = (
-    ("status", Status),
-    ("kind", Kind),
-    ("category", Category),
-    ("priority", Priority),
-    ("channel", Channel),
-    ("informed_by", InformedBy),
-    ("rating", Rating),
-)
+# the item's choices the page names (get_FOO_display reads the labels from a table: common.models.BaseModel)
+SHOWN_CHOICES = ("status", "kind", "category", "priority", "channel", "informed_by", "rating")
 
 
 def _shown(item: FeedbackItem) -> dict[str, str]:
     """{field: label} as get_FOO_display gives it (the stored value when it is not a choice)."""
-    return {
-        name: events.label_of(choices, getattr(item, name)) or getattr(item, name)
-        for name, choices in SHOWN_CHOICES
-    }
+    return {name: getattr(item, f"get_{name}_display")() for name in SHOWN_CHOICES}
 
 
 def _step_form(item: FeedbackItem, step: Step, **initial: Any) -> StepForm:

@@ -29,6 +29,7 @@ import run  # noqa: E402 - the bench's server, client and timing helpers
 def paths(samples: dict[str, Any]) -> dict[str, str]:
     month = samples["month"]
     return {
+        "floor": "/healthz",  # no page: the server, the client and the middleware, signed in
         "list": "/feedback/",
         "list_open": "/feedback/?open_only=on",
         "list_filtered": "/feedback/?status=closed&project=QD-HJ",

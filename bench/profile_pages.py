@@ -136,7 +136,7 @@ def pages(samples: dict[str, Any]) -> dict[str, tuple[str, str]]:
     }
 
 
-def measure(get: Callable[[], Any], *, rounds: int, top: int) -> dict[str, Any]:
+def measure(get: Callable[[], Any], *, rounds: int, top: int, sort: str = "tottime") -> dict[str, Any]:
     from django.db import connection
 
     sql_seconds = [0.0]
@@ -176,7 +176,7 @@ def measure(get: Callable[[], Any], *, rounds: int, top: int) -> dict[str, Any]:
     }
     if top:
         stats = pstats.Stats(profile)
-        stats.sort_stats("tottime").print_stats(top)
+        stats.sort_stats(sort).print_stats(top)
     return result
 
 
@@ -190,6 +190,9 @@ def main() -> None:
     parser.add_argument("--page", action="append", help="only these pages (repeatable)")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--top", type=int, default=0, help="print the profile's top functions by own time")
+    parser.add_argument(
+        "--sort", default="tottime", choices=["tottime", "cumulative"], help="order of --top (default: own)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     pg = args.database == "postgres"
@@ -218,7 +221,9 @@ def main() -> None:
             clients[username] = Client(HTTP_HOST="127.0.0.1")
             clients[username].force_login(users.get(username=username))
         client = clients[username]
-        results[name] = measure(lambda c=client, p=path: c.get(p), rounds=args.rounds, top=args.top)
+        results[name] = measure(
+            lambda c=client, p=path: c.get(p), rounds=args.rounds, top=args.top, sort=args.sort
+        )
         row = results[name]
         shares = ", ".join(f"{k} {v}" for k, v in row["profiled_ms"].items() if v >= 0.05)
         print(  # noqa: T201 - the report

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.safestring import SafeString, mark_safe
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,29 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         }
         for item in visible
     ]
-    return {"nav_items": items}
+    return {"nav_items": items, "nav_html": nav_html(items)}
+
+
+def nav_html(items: list[dict[str, Any]]) -> SafeString:
+    """The menu's <li> elements, as base.html printed them through a template per item (more than half of
+    the base template's time, on every page); every value escaped."""
+    html = []
+    for item in items:
+        key = escape(item["key"])
+        active = item["active"]
+        badge = (
+            f'<span hx-get="{escape(item["badge_url"])}" hx-trigger="load" hx-swap="outerHTML"'
+            f' data-testid="nav-badge-{key}"></span>'
+            if item["badge_url"]
+            else ""
+        )
+        html.append(
+            f'<li><a href="{escape(item["url"])}" class="nav-link{" is-active" if active else ""}"'
+            f'{' aria-current="page"' if active else ""} data-testid="nav-{key}">'
+            f'<span class="nav-link__icon" aria-hidden="true">{escape(item["icon"])}</span>'
+            f'<span class="nav-link__label">{escape(str(item["label"]))}</span>{badge}</a></li>'
+        )
+    return mark_safe("\n".join(html))  # noqa: S308 - every value above is escaped
 
 
 # --- the home page's sections -------------------------------------------------------------------------

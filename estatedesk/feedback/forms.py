@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -9,11 +10,12 @@ from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from estatedesk.common.forms import OneTimeTokenField
 from estatedesk.common.months import parse_month
-from estatedesk.common.widgets import FastSelect
+from estatedesk.common.widgets import FastSelect, WrittenChoices
 from estatedesk.feedback.choices import Category, Channel, Kind, Priority, Status, TalkKind
 from estatedesk.feedback.selectors import ItemFilters, bilingual
 from estatedesk.feedback.workflow import Step
@@ -198,6 +200,13 @@ class _FieldsAsHtml:
 # --- the list's filters -----------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=128)
+def _project_choices(language: str, projects: tuple[tuple[str, str], ...]) -> WrittenChoices:
+    """The filter's project choices, written once per language and list of (code, name): a scope's
+    projects are the same on every page it opens (ADR 0020)."""
+    return WrittenChoices([*ANY, *((code, f"{code} · {name}") for code, name in projects)])
+
+
 class ItemFilterForm(forms.Form):
     default_renderer = FAST_WIDGETS  # its widgets in Python; the list prints its fields by `as_field`
 
@@ -238,7 +247,9 @@ class ItemFilterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        _choice_field(self, "project").choices = ANY + [(p.code, f"{p.code} · {p.name}") for p in projects]
+        _choice_field(self, "project").choices = _project_choices(
+            get_language(), tuple((p.code, p.name) for p in projects)
+        )
         _choice_field(self, "building").choices = ANY + [
             (b.pk, f"{b.project.code} · {b.name}" if len(projects) > 1 else b.name) for b in buildings
         ]

@@ -47,8 +47,9 @@ SQLITE_TABLE = "feedback_item_search"
 # match and looking its item up
 SQLITE_WALK_FROM = 2000
 SQLITE_COUNT_WALK_FROM = 20_000
-# a searched list counts up to this many items, then says "more than 1,000: add words or filters" (a list
-# counts to 10,000): looking a match's item up costs 2–3 µs, 25 ms for ten thousand
+# a searched list counts up to this many items, then says "more than 1,000: add words or filters" (the
+# staff list counts to 1,000 too, the API's list to 10,000): looking a match's item up costs 2–3 µs, 25 ms
+# for ten thousand
 SEARCH_COUNT_CAP = 1000
 _SQLITE_MATCHES = f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s"  # noqa: S608
 _SQLITE_COUNT = f"SELECT count(*) FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s"  # noqa: S608

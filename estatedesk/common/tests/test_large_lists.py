@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from estatedesk.common.pagination import CappedPaginator
 from estatedesk.common.tasks import refresh_planner_statistics
-from estatedesk.common.widgets import FastSelect
+from estatedesk.common.widgets import FastSelect, WrittenChoices
 from estatedesk.org.models import Project
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,30 @@ def test_fast_select_renders_what_django_select_renders():
     assert options(fast) == options(slow)
     assert 'value="a" selected' in fast
     assert "Apple &lt;&amp;&gt; &quot;pie&quot;" in fast
+
+
+def test_written_choices_print_what_the_choices_print_and_still_validate():
+    """A picker's options written once (WrittenChoices): the same <select> as the plain list, the chosen one
+    marked, every label escaped, and the field still refuses a value that is not among them."""
+    choices = [("", "Any"), ("a", 'Apple <&> "pie"'), ("b", "Bee")]
+
+    class Picker(forms.Form):
+        plain = forms.ChoiceField(choices=choices, required=False, widget=FastSelect)
+        written = forms.ChoiceField(required=False, widget=FastSelect)
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            self.fields["written"].choices = WrittenChoices(choices)  # type: ignore[attr-defined]
+
+    for value in ("", "a", "b"):
+        form = Picker({"plain": value, "written": value})
+        plain = str(form["plain"]).replace("plain", "NAME")
+        written = str(form["written"]).replace("written", "NAME")
+        assert written == plain
+        assert form.is_valid()
+    assert "Apple &lt;&amp;&gt; &quot;pie&quot;" in written
+    assert 'value="b" selected' in written
+    assert not Picker({"written": "c"}).is_valid()
 
 
 def test_planner_statistics_are_refreshed_daily():

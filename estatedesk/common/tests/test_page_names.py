@@ -92,3 +92,18 @@ def test_pages_of_one_thing_have_one_name(world, login):
         # when the supervisor opens it, then its title and its heading are the same name
         names = page_names(client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode())
         assert (names["title"], names["h1"]) == (name, name), url
+
+
+def test_the_menu_marks_the_current_page_and_asks_for_numbers_once_loaded(world, login):
+    """The menu is written in Python (common.navigation.nav_html): one current entry, marked for screen
+    readers; "Home" asks for its number after the page has loaded (htmx), the list's entry does not."""
+    body = login(world.agent_a).get(reverse("feedback:item_list")).content.decode()
+    start = body.index('<ul class="nav-list">')
+    menu = body[start : body.index("</ul>", start)]
+    assert menu.count('aria-current="page"') == 1
+    assert re.search(r'class="nav-link is-active" aria-current="page" data-testid="nav-feedback"', menu)
+    badge = reverse("nav_badge", args=["home"])
+    asked = f'<span hx-get="{badge}" hx-trigger="load" hx-swap="outerHTML" data-testid="nav-badge-home">'
+    assert asked in menu
+    feedback_entry = menu[menu.index('data-testid="nav-feedback"') :].split("</li>", 1)[0]
+    assert "hx-get" not in feedback_entry

@@ -750,7 +750,7 @@ def test_fb_1_list_filters_by_the_month_of_registration_in_local_time(world, cre
 
 
 def test_fb_1_the_list_says_more_than_the_cap_and_still_pages(world, crew, staff, monkeypatch):
-    monkeypatch.setattr("estatedesk.common.pagination.COUNT_CAP", 4)
+    monkeypatch.setattr("estatedesk.feedback.views.LIST_COUNT_CAP", 4)
     monkeypatch.setattr("estatedesk.feedback.views.PAGE_SIZE", 2)
     for number in range(5):
         register(world, title=f"Item {number}")

@@ -91,6 +91,12 @@ class BulkWriter:
         finally:
             self.execute(*(sql for _, sql in saved))
 
+    def settle(self) -> None:
+        """After a load: fresh planner statistics, and on PostgreSQL the visibility map a vacuum sets, as a
+        database that grew over years has it (autovacuum's work): without it an index-only count reads
+        every row's page (a project's 1,000 closed items: 2.7 ms instead of 0.3)."""
+        self.execute("ANALYZE" if self.sqlite else "VACUUM ANALYZE")
+
     def reset_sequences(self, tables: list[str]) -> None:
         """After rows inserted with explicit ids, the next id follows the largest (PostgreSQL)."""
         if self.sqlite:

@@ -11,7 +11,7 @@ must look next (the earliest running due time, as registration and migration 000
 timeline events each, and statuses by age: old items are closed or cancelled but for about 1% left open
 and overdue, recent ones are spread over the whole workflow. Rows go in by executemany in large
 transactions on SQLite and by COPY on PostgreSQL, with the secondary indexes dropped during the load and
-built again afterwards, then ANALYZE.
+built again afterwards, then ANALYZE (and VACUUM on PostgreSQL: bulkload.BulkWriter.settle).
 """
 
 from __future__ import annotations
@@ -93,8 +93,7 @@ def load(*, items: int, seed: int = 2026, log: Callable[[str], None] = print) ->
     log(f"organisation: {len(org['projects'])} projects ({time.perf_counter() - started:.0f} s)")
     loaded = time.perf_counter()
     counts = _feedback(items=items, rng=rng, org=org, log=log)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    bulkload.BulkWriter(connection).settle()
     counts["load_seconds"] = round(time.perf_counter() - loaded, 1)
     counts["total_seconds"] = round(time.perf_counter() - started, 1)
     log(f"loaded {items:,} items and {counts['events']:,} events in {counts['load_seconds']} s")

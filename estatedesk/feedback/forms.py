@@ -200,6 +200,13 @@ class _FieldsAsHtml:
 # --- the list's filters -----------------------------------------------------------------------------------
 
 
+# the fields of the list's "Filters" panel, in order (ItemFilterForm.fields_html)
+_FILTER_FIELDS = ("status", "kind", "category", "channel", "month", "project")
+# {(language, values, choices): (the panel's HTML, the project choices it was written for)}: the choices
+# object is kept with it, so the id in the key cannot be reused by another while the entry lives
+_FILTER_HTML: dict[Any, tuple[SafeString, Any]] = {}
+
+
 @functools.lru_cache(maxsize=128)
 def _project_choices(language: str, projects: tuple[tuple[str, str], ...]) -> WrittenChoices:
     """The filter's project choices, written once per language and list of (code, name): a scope's
@@ -257,6 +264,42 @@ class ItemFilterForm(forms.Form):
         self.fields["q"].widget.attrs.update(
             placeholder=_("Reference, phone or words"), type="search", autocomplete="off"
         )
+
+    def fields_html(self) -> SafeString:
+        """The filters' fields as the list prints them in its "Filters" panel (field_html each; the building
+        and assignee pickers only when they offer a choice), written once per language, filter values and
+        choices: the panel is the same on most views of the list, and ten fields cost a tenth of the page.
+        A form with errors is written afresh (it shows them)."""
+        shown = [*_FILTER_FIELDS]
+        pickers = {name: list(cast(Any, self.fields[name]).choices) for name in ("building", "assignee")}
+        shown += [name for name, choices in pickers.items() if len(choices) > 1]
+        if self.errors:
+            return self._write_fields(shown)
+        data = self.data
+        values = tuple(
+            (name, tuple(data.getlist(name)) if hasattr(data, "getlist") else repr(data.get(name)))
+            for name in self.fields
+        )
+        key = (
+            get_language(),
+            values,
+            id(_choice_field(self, "project").choices),
+            tuple(pickers["building"]),
+            tuple(pickers["assignee"]),
+        )
+        project_choices = _choice_field(self, "project").choices
+        entry = _FILTER_HTML.get(key)
+        if entry is None:
+            entry = (self._write_fields(shown), project_choices)
+            if len(_FILTER_HTML) >= 256:
+                _FILTER_HTML.clear()
+            _FILTER_HTML[key] = entry
+        return entry[0]
+
+    def _write_fields(self, shown: list[str]) -> SafeString:
+        checks = "".join(field_html(self[name]) for name in ("overdue", "open_only"))
+        fields = "".join(field_html(self[name]) for name in shown)
+        return mark_safe(f"{fields}<div>{checks}</div>")  # noqa: S308 - field_html escapes
 
     def clean_month(self) -> Any:
         text = self.cleaned_data.get("month") or ""

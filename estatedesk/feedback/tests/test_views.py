@@ -761,3 +761,24 @@ def test_fb_1_the_list_says_more_than_the_cap_and_still_pages(world, crew, staff
     assert len(page.context["rows"]) == 2
     second = client.get(reverse("feedback:item_list"), {"page": 2}, HTTP_ACCEPT_LANGUAGE="en")
     assert len(second.context["rows"]) == 2
+
+
+def test_fb_1_the_filter_panel_follows_the_language_and_the_chosen_values(world, crew, login):
+    """The "Filters" panel is written once per language, filter values and choices
+    (ItemFilterForm.fields_html): asked again in the other language or with another value, it shows that
+    language and that value, never the panel of an earlier request."""
+    client = login(world.supervisor_a)
+    url = reverse("feedback:item_list")
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(url, {"status": "registered"}).content.decode()
+    client.cookies["django_language"] = "en"
+    english = client.get(url, {"status": "registered"}).content.decode()
+    other = client.get(url, {"status": "closed"}).content.decode()
+    assert "Overdue only" in english
+    assert "Overdue only" not in chinese
+    assert '<option value="registered" selected>' in english
+    assert '<option value="closed" selected>' in other
+    assert '<option value="registered" selected>' not in other
+    # a month that is not one is shown with its error, not from the panel written before
+    wrong = client.get(url, {"status": "closed", "month": "2026-13"})
+    assert "Enter a month as YYYY-MM" in wrong.content.decode()

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -363,9 +364,14 @@ def queue_counts(*, user: Any, queues: Iterable[Queue], now: datetime | None = N
         if queue.counts_as_work:
             to_do |= queue.condition(context)
     open_sums = {queue.name: Count("pk", filter=queue.condition(context)) for queue in open_queues}
-    counts |= with_next_due(scoped.filter(status__in=OPEN_STATUSES)).aggregate(
-        **open_sums, **{TO_DO_KEY: Count("pk", filter=to_do)}
-    )
+    open_items = scoped.filter(status__in=OPEN_STATUSES)
+    if connection.vendor == "sqlite" and scope_for(user).is_global:
+        # SQLite's statistics say the status index holds 100,000 items a value (it keeps no count per
+        # value), so for a company-wide user it read every item to count the open ones: 323 ms at a
+        # million. Their ids from the status index, then each item by its key: 43 ms. Not for a project's
+        # staff (their project's index serves them, 7 ms against 10) nor on PostgreSQL (33 ms against 52).
+        open_items = FeedbackItem.objects.filter(pk__in=open_items.values("pk"))
+    counts |= with_next_due(open_items).aggregate(**open_sums, **{TO_DO_KEY: Count("pk", filter=to_do)})
     recent = [queue for queue in queues if not queue.open_only]
     if recent:
         counts |= scoped.filter(registered_at__gte=min(context.month_start, context.today_start)).aggregate(

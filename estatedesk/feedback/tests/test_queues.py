@@ -387,3 +387,27 @@ def test_api_queues_show_the_outsider_and_the_owner_nothing(world, crew):
 def test_work_queues_hold_open_items_only_so_the_menu_counts_them_among_the_open_items():
     # the menu's number is counted over the open items: a queue that counts as work must be open-only
     assert all(queue.open_only for queue in queues.QUEUES.values() if queue.counts_as_work)
+
+
+def test_a_company_wide_users_counts_are_the_queues_lengths_in_one_query(
+    world, crew, django_assert_num_queries
+):
+    """HQ's counts (on SQLite read by the open items' ids: its statistics made it read every item): one
+    query, each count the queue's length, finished items in none."""
+    now = timezone.now()
+    late = register(world, is_major=True)
+    due(late, contact_due_at=now - timedelta(minutes=5))
+    register(world, is_hot=True)
+    walk(world, register(world, is_major=True), until="close")
+    mine = queues.queues_for(user=world.hq)
+    scope_for(world.hq)
+
+    with django_assert_num_queries(1):
+        counts = queues.queue_counts(user=world.hq, queues=[q for q in mine if q.open_only], now=now)
+
+    for queue in mine:
+        if queue.open_only:
+            assert counts[queue.name] == len(refs(world.hq, queue.name, now=now)), queue.name
+    assert counts["major_hot"] == 2
+    assert counts["overdue"] == 1
+    assert counts[queues.TO_DO_KEY] == 2

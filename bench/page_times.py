@@ -17,6 +17,7 @@ import statistics
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -36,6 +37,12 @@ def paths(samples: dict[str, Any]) -> dict[str, str]:
         "detail": f"/feedback/{samples['references'][0]}/",
         "api_list": "/api/feedback/items/",
         "stats_project": f"/feedback/statistics/?month={month}&project=QD-HJ",
+        # word search (ADR 0019), as run.py's search scenarios
+        "search_common": f"/feedback/?q={quote('漏水')}",
+        "search_two_words": f"/feedback/?q={quote('噪音 扰民')}",
+        "search_absent": f"/feedback/?q={quote('热水器')}",
+        "search_project": f"/feedback/?q={quote('漏水')}&project=QD-HJ",
+        "search_api": f"/api/feedback/items/?search={quote('噪音')}",
     }
 
 

@@ -10,14 +10,15 @@ trigram index, so each item keeps its words as tokens in `FeedbackItem.search_to
 A search word is split the same way, and an item matches when it has every token of every word: a Chinese
 word of two or more characters by its pairs, one character or a Latin word or number as the start of a token
 (水 finds 水管 and 漏水; "lift" finds "lifts"). The tokens are looked up in SQLite's FTS5 table
-`feedback_item_search` (kept in step with the column by triggers) or PostgreSQL's GIN index on
-`to_tsvector('simple', search_tokens)`; both made by migration feedback 0008. `FeedbackItem.save` writes
-the tokens whenever the title or the description is saved.
+`feedback_item_search` (kept in step with the column by triggers; migration feedback 0008) or PostgreSQL's
+GIN index on the generated column `search_vector`, `strip(to_tsvector('simple', search_tokens))` (migration
+feedback 0009). `FeedbackItem.save` writes the tokens whenever the title or the description is saved.
 
 This module knows no model: the model calls `search_tokens`, the selectors `index_condition`."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from typing import Any
@@ -47,15 +48,24 @@ SQLITE_TABLE = "feedback_item_search"
 # match and looking its item up
 SQLITE_WALK_FROM = 2000
 SQLITE_COUNT_WALK_FROM = 20_000
+# PostgreSQL: from how many matching items a list read newest first walks its date order and checks each
+# item's stored vector (about 0.4 µs an item) instead of reading every match from the GIN index and sorting
+# them (about 3 µs a match); its planner cannot tell, as it takes two words for independent (噪音 扰民 on
+# 18,900 items of a million: 370 expected, 57 ms sorted, 1 ms walked). Counts always read the index.
+POSTGRESQL_WALK_FROM = 2000
 # a searched list counts up to this many items, then says "more than 1,000: add words or filters" (the
 # staff list counts to 1,000 too, the API's list to 10,000): looking a match's item up costs 2–3 µs, 25 ms
 # for ten thousand
 SEARCH_COUNT_CAP = 1000
 _SQLITE_MATCHES = f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s"  # noqa: S608
 _SQLITE_COUNT = f"SELECT count(*) FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s"  # noqa: S608
-_POSTGRESQL_MATCH = (
-    'to_tsvector(\'simple\'::regconfig, "feedback_feedbackitem"."search_tokens")'
-    " @@ to_tsquery('simple'::regconfig, %s)"
+_POSTGRESQL_QUERY = "to_tsquery('simple'::regconfig, %s)"
+_POSTGRESQL_TOKEN = f"SELECT 1 FROM feedback_feedbackitem WHERE search_vector @@ {_POSTGRESQL_QUERY}"  # noqa: S608
+# planned for every match (so through the index: with a LIMIT in view the planner would scan the table for
+# tokens it thinks common, all of it when they are seldom together), read up to the limit
+_POSTGRESQL_PROBE = (
+    f"WITH matches AS MATERIALIZED ({_POSTGRESQL_TOKEN})"  # noqa: S608 - constants only
+    f" SELECT count(*) FROM (SELECT 1 FROM matches LIMIT {POSTGRESQL_WALK_FROM}) AS probe"
 )
 
 
@@ -77,6 +87,25 @@ class _SqliteMatch(RawSQL):
         walk = "+" if self.matches >= (SQLITE_WALK_FROM if ordered else SQLITE_COUNT_WALK_FROM) else ""
         table = compiler.quote_name(query.get_initial_alias())
         return f'({walk}{table}."id" IN ({self.sql}))', tuple(self.params)
+
+
+class _PostgresqlMatch(RawSQL):
+    """The items whose stored vector matches: through the GIN index (`@@`, which the planner can use) when
+    the matches are few or the query is a count; as a plain function of each item (`ts_match_vq`, which no
+    index answers, so the planner walks the list's order and stops at the page) when a list newest first
+    has many matches."""
+
+    def __init__(self, query: str, matches: int) -> None:
+        super().__init__(_POSTGRESQL_QUERY, [query], output_field=BooleanField())
+        self.matches = matches
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:  # type: ignore[override]
+        query = compiler.query
+        ordered = bool(query.order_by) or bool(query.default_ordering and query.get_meta().ordering)
+        vector = f'{compiler.quote_name(query.get_initial_alias())}."search_vector"'
+        if ordered and self.matches >= POSTGRESQL_WALK_FROM:
+            return f"ts_match_vq({vector}, {self.sql})", tuple(self.params)
+        return f"({vector} @@ {self.sql})", tuple(self.params)
 
 
 def count_cap(text: str) -> int | None:
@@ -137,6 +166,32 @@ def index_condition(text: str) -> Q | None:
             return Q(pk__in=[])  # nothing to read
         return Q(_SqliteMatch(match, matches))
     if connection.vendor == "postgresql":
-        query = " & ".join(f"'{token}'" + (":*" if prefix else "") for token, prefix in terms)
-        return Q(RawSQL(_POSTGRESQL_MATCH, [query], output_field=BooleanField()))  # noqa: S611
+        tokens = [f"'{token}'" + (":*" if prefix else "") for token, prefix in terms]
+        query = " & ".join(tokens)
+        return Q(_PostgresqlMatch(query, _postgresql_matches(tokens, query)))
     return None
+
+
+def _postgresql_matches(tokens: list[str], query: str) -> int:
+    """About how many items match, as far as the list's choice needs it (POSTGRESQL_WALK_FROM). The planner's
+    statistics count each token well (an EXPLAIN each, no item read): a token on few items makes the search
+    few, one token on many makes it many. Several tokens each on many items may still be on few together
+    (漏水 电梯) or on as many (噪音 扰民): those are counted through the index, up to POSTGRESQL_WALK_FROM
+    (a few milliseconds)."""
+    with connection.cursor() as cursor:
+        fewest = None
+        for token in tokens:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {_POSTGRESQL_TOKEN}", [token])
+            estimate = int(_json_plan(cursor.fetchone()[0])[0]["Plan"]["Plan Rows"])
+            fewest = estimate if fewest is None else min(fewest, estimate)
+            if fewest < POSTGRESQL_WALK_FROM:
+                return fewest
+        if len(tokens) == 1:
+            return fewest or 0
+        cursor.execute(_POSTGRESQL_PROBE, [query])
+        return int(cursor.fetchone()[0])
+
+
+def _json_plan(value: Any) -> Any:
+    """EXPLAIN's JSON as psycopg gives it (already parsed, or text)."""
+    return json.loads(value) if isinstance(value, str) else value

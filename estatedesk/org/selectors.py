@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -157,11 +158,36 @@ class PickedProject(NamedTuple):
     name: str
 
 
+# {(database, the scope's projects, the project table's stamp): the picker}: a scope's projects are the same
+# on every page it opens (ADR 0020, third round); a few hundred scopes at most (a company's users share
+# them), cut back when there are more
+_PICKERS: dict[tuple[Any, ...], tuple[PickedProject, ...]] = {}
+_PICKERS_KEPT = 512
+# what changes when a project is added, deleted, renamed or (de)activated through save() (every service
+# writes projects so: auto_now sets updated_at); one indexless read of a table of a few hundred rows
+_PROJECTS_STAMP = "SELECT count(*), max(id), max(updated_at) FROM org_project"
+
+
 def project_picker(*, user: Any) -> list[PickedProject]:
     """`filter_projects` as (pk, code, name): the list page's picker, its QR sheets and the building and
-    assignee pickers need no more, and 200 model instances cost more than the page's rows."""
-    rows = Project.objects.visible_to(user).filter(is_active=True).order_by("code")
-    return [PickedProject(*row) for row in rows.values_list("pk", "code", "name")]
+    assignee pickers need no more, and 200 model instances cost more than the page's rows. Kept per scope
+    while the project table's stamp is unchanged (the memberships that make the scope are read afresh
+    for each request, so a user who loses a project stops seeing it at once)."""
+    scope = scope_for(user)
+    if scope.user_id is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_PROJECTS_STAMP)
+        stamp = tuple(cursor.fetchone())
+    key = (connection.alias, scope.is_global, scope.project_ids, scope.owner_project_ids, stamp)
+    picked = _PICKERS.get(key)
+    if picked is None:
+        rows = Project.objects.visible_to(user).filter(is_active=True).order_by("code")
+        picked = tuple(PickedProject(*row) for row in rows.values_list("pk", "code", "name"))
+        if len(_PICKERS) >= _PICKERS_KEPT:
+            _PICKERS.clear()
+        _PICKERS[key] = picked
+    return list(picked)
 
 
 def filter_buildings(
@@ -170,10 +196,12 @@ def filter_buildings(
     """The buildings and common areas of the chosen project; with none chosen, of the user's only project
     (a company-wide user chooses a project first: every building of 200 projects helps nobody).
     `projects`: the projects of the list's filter (`filter_projects`)."""
+    if not project_code and len(projects) != 1:
+        return []
     queryset = Building.objects.visible_to(user).select_related("project").order_by("project__code", "code")
     if project_code:
         return list(queryset.filter(project__code=project_code)[:300])
-    return list(queryset.filter(project_id=projects[0].pk)[:300]) if len(projects) == 1 else []
+    return list(queryset.filter(project_id=projects[0].pk)[:300])
 
 
 def filter_assignees(*, projects: Sequence[Project | PickedProject], project_code: str = "") -> list[Any]:

@@ -6,6 +6,7 @@ import pytest
 
 from estatedesk.common.scoping import get_for_user_or_404
 from estatedesk.org.models import Branch, Building, Department, Membership, Project, Unit, WorkingCalendar
+from estatedesk.org.selectors import project_picker
 from estatedesk.owners.models import Occupancy, Resident
 
 
@@ -91,3 +92,24 @@ def test_staff_who_is_also_owner_sees_both(world):
     assert units == {world.unit_b.id, world.unit_a_neighbour.id}
     # living in project A does not make its staff data visible
     assert not Membership.objects.visible_to(world.outsider).filter(project=world.project_a).exists()
+
+
+def test_the_kept_project_picker_follows_projects_and_memberships(world, django_user_model):
+    """The list's project picker is kept per scope (org.selectors.project_picker): a renamed, new or
+    deactivated project shows at once, and a user who loses a project stops seeing it at once."""
+
+    def picked(user):
+        return [(p.code, p.name) for p in project_picker(user=django_user_model.objects.get(pk=user.pk))]
+
+    assert [code for code, _ in picked(world.hq)] == ["JN-C", "QD-A", "QD-B"]
+    project = Project.objects.get(code="QD-B")
+    project.name = "海景花园二期"
+    project.save()
+    assert ("QD-B", "海景花园二期") in picked(world.hq)
+    project.is_active = False
+    project.save()
+    assert [code for code, _ in picked(world.hq)] == ["JN-C", "QD-A"]
+    agent = world.users["agent_a"]
+    assert [code for code, _ in picked(agent)] == ["QD-A"]
+    Membership.objects.filter(user=agent).update(is_active=False)
+    assert picked(agent) == []

@@ -69,6 +69,12 @@ _POSTGRESQL_PROBE = (
 )
 
 
+def _ordered(compiler: Any) -> bool:
+    """Whether the query being written is a list in an order (not a count, which Django writes unordered)."""
+    query = compiler.query
+    return bool(query.order_by) or bool(query.default_ordering and query.get_meta().ordering)
+
+
 class _SqliteMatch(RawSQL):
     """The items whose tokens match, from the FTS5 table, read the way that suits the query: when the
     matches are few, read them and look each item up (a list sorts them); when they are many, walk the
@@ -82,10 +88,12 @@ class _SqliteMatch(RawSQL):
         self.matches = matches
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:  # type: ignore[override]
-        query = compiler.query
-        ordered = bool(query.order_by) or bool(query.default_ordering and query.get_meta().ordering)
-        walk = "+" if self.matches >= (SQLITE_WALK_FROM if ordered else SQLITE_COUNT_WALK_FROM) else ""
-        table = compiler.quote_name(query.get_initial_alias())
+        walk = (
+            "+"
+            if self.matches >= (SQLITE_WALK_FROM if _ordered(compiler) else SQLITE_COUNT_WALK_FROM)
+            else ""
+        )
+        table = compiler.quote_name(compiler.query.get_initial_alias())
         return f'({walk}{table}."id" IN ({self.sql}))', tuple(self.params)
 
 
@@ -100,10 +108,8 @@ class _PostgresqlMatch(RawSQL):
         self.matches = matches
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:  # type: ignore[override]
-        query = compiler.query
-        ordered = bool(query.order_by) or bool(query.default_ordering and query.get_meta().ordering)
-        vector = f'{compiler.quote_name(query.get_initial_alias())}."search_vector"'
-        if ordered and self.matches >= POSTGRESQL_WALK_FROM:
+        vector = f'{compiler.quote_name(compiler.query.get_initial_alias())}."search_vector"'
+        if _ordered(compiler) and self.matches >= POSTGRESQL_WALK_FROM:
             return f"ts_match_vq({vector}, {self.sql})", tuple(self.params)
         return f"({vector} @@ {self.sql})", tuple(self.params)
 

@@ -106,9 +106,13 @@ def test_the_kept_project_picker_follows_projects_and_memberships(world, django_
     project.name = "海景花园二期"
     project.save()
     assert ("QD-B", "海景花园二期") in picked(world.hq)
+    new = Project.objects.get(code="QD-A")
+    new.pk, new.code, new.name = None, "QD-N", "新项目"
+    new.save()
+    assert ("QD-N", "新项目") in picked(world.hq)
     project.is_active = False
     project.save()
-    assert [code for code, _ in picked(world.hq)] == ["JN-C", "QD-A"]
+    assert [code for code, _ in picked(world.hq)] == ["JN-C", "QD-A", "QD-N"]
     agent = world.users["agent_a"]
     assert [code for code, _ in picked(agent)] == ["QD-A"]
     Membership.objects.filter(user=agent).update(is_active=False)
